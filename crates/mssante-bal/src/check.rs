@@ -1,0 +1,705 @@
+//! Whole-file validation: every line ends up valid or rejected, with totals that
+//! add up.
+//!
+//! [`Checker::check_reader`] streams any [`Read`]; [`Checker::check_slice`] splits
+//! an in-memory file into chunks at line boundaries and checks them on several
+//! threads, giving the same [`Summary`] (positions included) as the streaming
+//! path.
+//!
+//! Memory is bounded whatever the input: one read buffer, the distinct-address
+//! counter's budget ([`crate::distinct`]) and the issue logs, which spill to a
+//! temporary file past [`DEFAULT_ISSUES_IN_MEMORY`] issues.
+
+use crate::distinct::{DEFAULT_BUDGET, DistinctCounter};
+use crate::error::{Error, Issue, Position, Severity};
+use crate::layout::{Format, Layout};
+use crate::model::bal::{Rules, validate};
+use crate::model::bal_type::BalType;
+use crate::reader::{Item, Reader, ReaderConfig, field_count_warning};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+
+/// Issues kept in memory before a log spills to disk.
+pub const DEFAULT_ISSUES_IN_MEMORY: usize = 20_000;
+
+/// An ordered list of issues that spills to a temporary file past a limit.
+#[derive(Debug, Default)]
+pub struct IssueLog {
+    files: Vec<(File, u64)>,
+    mem: Vec<Issue>,
+    limit: usize,
+    len: u64,
+}
+
+impl IssueLog {
+    /// A log holding at most `limit` issues in memory.
+    pub fn with_limit(limit: usize) -> Self {
+        IssueLog { files: Vec::new(), mem: Vec::new(), limit: limit.max(1), len: 0 }
+    }
+
+    /// Number of issues.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends an issue.
+    pub fn push(&mut self, issue: Issue) -> Result<(), Error> {
+        self.mem.push(issue);
+        self.len += 1;
+        if self.mem.len() >= self.limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> Result<(), Error> {
+        if self.mem.is_empty() {
+            return Ok(());
+        }
+        let io = |source| Error::Io { byte: 0, source };
+        let mut f = tempfile::tempfile().map_err(io)?;
+        {
+            let mut w = BufWriter::new(&mut f);
+            for i in &self.mem {
+                serde_json::to_writer(&mut w, i).map_err(|e| io(e.into()))?;
+                w.write_all(b"\n").map_err(io)?;
+            }
+            w.flush().map_err(io)?;
+        }
+        self.files.push((f, self.mem.len() as u64));
+        self.mem.clear();
+        Ok(())
+    }
+
+    /// Appends another log after this one.
+    pub fn append(&mut self, mut other: IssueLog) -> Result<(), Error> {
+        if !other.files.is_empty() {
+            self.spill()?;
+            self.files.append(&mut other.files);
+        }
+        self.len += other.len;
+        self.mem.append(&mut other.mem);
+        if self.mem.len() >= self.limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Visits every issue in order.
+    pub fn try_for_each(&self, mut f: impl FnMut(&Issue) -> Result<(), Error>) -> Result<(), Error> {
+        let io = |source| Error::Io { byte: 0, source };
+        for (file, _) in &self.files {
+            let mut file = file.try_clone().map_err(io)?;
+            file.seek(SeekFrom::Start(0)).map_err(io)?;
+            for line in BufReader::new(file).lines() {
+                let line = line.map_err(io)?;
+                let issue: Issue = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
+                f(&issue)?;
+            }
+        }
+        self.mem.iter().try_for_each(f)
+    }
+
+    /// Collects every issue (loads spilled ones back into memory).
+    pub fn to_vec(&self) -> Result<Vec<Issue>, Error> {
+        let mut v = Vec::new();
+        self.try_for_each(|i| {
+            v.push(i.clone());
+            Ok(())
+        })?;
+        Ok(v)
+    }
+
+    /// The first `n` issues.
+    pub fn first(&self, n: usize) -> Result<Vec<Issue>, Error> {
+        let mut v = Vec::new();
+        let _ = self.try_for_each(|i| {
+            if v.len() >= n {
+                return Err(Error::NoHeader); // sentinel: stop early
+            }
+            v.push(i.clone());
+            Ok(())
+        });
+        Ok(v)
+    }
+}
+
+impl Serialize for IssueLog {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(usize::try_from(self.len).ok())?;
+        let mut err = None;
+        let r = self.try_for_each(|i| {
+            seq.serialize_element(i).map_err(|e| {
+                err = Some(e);
+                Error::NoHeader
+            })
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        r.map_err(serde::ser::Error::custom)?;
+        seq.end()
+    }
+}
+
+/// The result of checking a whole file.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Lines in the file, header included.
+    pub physical_lines: u64,
+    /// Data records (every line after the header).
+    pub records_total: u64,
+    /// Records accepted (possibly with warnings).
+    pub records_valid: u64,
+    /// Records rejected.
+    pub records_rejected: u64,
+    /// Valid records per BAL type code.
+    pub by_type: BTreeMap<String, u64>,
+    /// Distinct addresses among valid records, compared case-insensitively.
+    pub distinct_addresses: u64,
+    /// Every issue of the rejected records (each has at least one of severity
+    /// `error`; a rejected record's warnings are listed here too).
+    pub errors: IssueLog,
+    /// Issues of accepted records (all of severity `warning`).
+    pub warnings: IssueLog,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Whether the file started with a UTF-8 BOM.
+    pub bom: bool,
+    /// Known columns of the format that the header lacks.
+    pub missing_optional_columns: Vec<&'static str>,
+    /// Header columns this crate does not know.
+    pub unknown_columns: Vec<String>,
+}
+
+impl Summary {
+    /// True when `records_valid + records_rejected == records_total` and
+    /// `physical_lines == records_total + 1`.
+    pub fn adds_up(&self) -> bool {
+        self.records_valid + self.records_rejected == self.records_total
+            && self.physical_lines == self.records_total + 1
+    }
+}
+
+/// Per-chunk counts.
+struct Tally {
+    total: u64,
+    valid: u64,
+    rejected: u64,
+    known: [u64; 4],
+    unknown: BTreeMap<String, u64>,
+    distinct: DistinctCounter,
+    errors: IssueLog,
+    warnings: IssueLog,
+    scratch: Vec<Issue>,
+}
+
+impl Tally {
+    fn new(c: &Checker) -> Self {
+        Tally {
+            total: 0,
+            valid: 0,
+            rejected: 0,
+            known: [0; 4],
+            unknown: BTreeMap::new(),
+            distinct: DistinctCounter::with_budget(c.distinct_budget),
+            errors: IssueLog::with_limit(c.issues_in_memory),
+            warnings: IssueLog::with_limit(c.issues_in_memory),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn item(&mut self, item: Item<'_>, format: Format, rules: &Rules) -> Result<(), Error> {
+        self.total += 1;
+        let rec = match item {
+            Item::Rejected(issue) => {
+                self.rejected += 1;
+                return self.errors.push(issue);
+            }
+            Item::Record(rec) => rec,
+        };
+        self.scratch.clear();
+        if rec.field_count_mismatch {
+            self.scratch.push(field_count_warning(&rec));
+        }
+        match validate(&rec, format, rules, rec.position, &mut self.scratch) {
+            Some(t) => {
+                self.valid += 1;
+                match t.bal_type {
+                    BalType::Per => self.known[0] += 1,
+                    BalType::Org => self.known[1] += 1,
+                    BalType::App => self.known[2] += 1,
+                    BalType::Cab => self.known[3] += 1,
+                    BalType::Unknown(code) => *self.unknown.entry(code.into_owned()).or_default() += 1,
+                }
+                self.distinct.add_address(t.address.as_str());
+                for i in self.scratch.drain(..) {
+                    debug_assert_eq!(i.severity, Severity::Warning);
+                    self.warnings.push(i)?;
+                }
+            }
+            None => {
+                self.rejected += 1;
+                for i in self.scratch.drain(..) {
+                    self.errors.push(i)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges a tally whose positions count lines from 0: `line_offset` lines
+    /// come before it.
+    fn merge_shifted(&mut self, other: Tally, line_offset: u64) -> Result<(), Error> {
+        if line_offset == 0 {
+            return self.merge(other);
+        }
+        let Tally { total, valid, rejected, known, unknown, distinct, errors, warnings, scratch } = other;
+        let mut shifted = Tally {
+            total,
+            valid,
+            rejected,
+            known,
+            unknown,
+            distinct,
+            errors: IssueLog::with_limit(self.errors.limit),
+            warnings: IssueLog::with_limit(self.warnings.limit),
+            scratch,
+        };
+        for (src, dst) in [(&errors, &mut shifted.errors), (&warnings, &mut shifted.warnings)] {
+            src.try_for_each(|i| {
+                let mut i = i.clone();
+                i.position.line += line_offset;
+                i.position.record = i.position.line - 1;
+                dst.push(i)
+            })?;
+        }
+        self.merge(shifted)
+    }
+
+    fn merge(&mut self, other: Tally) -> Result<(), Error> {
+        self.total += other.total;
+        self.valid += other.valid;
+        self.rejected += other.rejected;
+        for (a, b) in self.known.iter_mut().zip(other.known) {
+            *a += b;
+        }
+        for (k, v) in other.unknown {
+            *self.unknown.entry(k).or_default() += v;
+        }
+        self.distinct.merge(other.distinct);
+        self.errors.append(other.errors)?;
+        self.warnings.append(other.warnings)
+    }
+
+    fn finish(self, layout: &Layout, bytes: u64, bom: bool) -> Result<Summary, Error> {
+        let mut by_type = self.unknown;
+        for (code, n) in ["PER", "ORG", "APP", "CAB"].into_iter().zip(self.known) {
+            if n > 0 {
+                by_type.insert(code.to_owned(), n);
+            }
+        }
+        let distinct_addresses = self.distinct.count().map_err(|source| Error::Io { byte: bytes, source })?;
+        Ok(Summary {
+            physical_lines: self.total + 1,
+            records_total: self.total,
+            records_valid: self.valid,
+            records_rejected: self.rejected,
+            by_type,
+            distinct_addresses,
+            errors: self.errors,
+            warnings: self.warnings,
+            bytes,
+            bom,
+            missing_optional_columns: layout.missing_optional().iter().map(|c| c.name()).collect(),
+            unknown_columns: layout.unknown_columns().into_iter().map(str::to_owned).collect(),
+        })
+    }
+}
+
+/// Checks whole files.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    format: Format,
+    rules: Rules,
+    config: ReaderConfig,
+    distinct_budget: usize,
+    issues_in_memory: usize,
+}
+
+impl Checker {
+    /// A checker with default reader settings and memory budgets.
+    pub fn new(format: Format, rules: Rules) -> Self {
+        Checker {
+            format,
+            rules,
+            config: ReaderConfig::default(),
+            distinct_budget: DEFAULT_BUDGET,
+            issues_in_memory: DEFAULT_ISSUES_IN_MEMORY,
+        }
+    }
+
+    /// Sets the reader settings.
+    pub fn reader_config(mut self, config: ReaderConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the memory budgets: fingerprints for the distinct count, issues per log.
+    pub fn memory(mut self, distinct_budget: usize, issues_in_memory: usize) -> Self {
+        self.distinct_budget = distinct_budget;
+        self.issues_in_memory = issues_in_memory;
+        self
+    }
+
+    /// Checks a stream.
+    pub fn check_reader<R: Read>(&self, r: R) -> Result<Summary, Error> {
+        self.check_reader_with_progress(r, |_| {})
+    }
+
+    /// Checks a stream, calling `progress(bytes_read)` now and then.
+    pub fn check_reader_with_progress<R: Read>(&self, r: R, mut progress: impl FnMut(u64)) -> Result<Summary, Error> {
+        let mut reader = Reader::with_config(r, self.format, self.config)?;
+        let mut tally = Tally::new(self);
+        while let Some(item) = reader.next_item()? {
+            tally.item(item, self.format, &self.rules)?;
+            if tally.total.is_multiple_of(65_536) {
+                progress(reader.bytes_read());
+            }
+        }
+        progress(reader.bytes_read());
+        let layout = reader.layout().clone();
+        tally.finish(&layout, reader.bytes_read(), reader.had_bom())
+    }
+
+    /// Checks a stream on `threads` worker threads: the calling thread cuts the
+    /// input into blocks of whole lines, workers check them, results are merged in
+    /// input order. Memory stays bounded (a few blocks in flight). Gives the same
+    /// summary as [`Checker::check_reader`].
+    pub fn check_reader_parallel<R: Read>(&self, r: R, threads: usize) -> Result<Summary, Error> {
+        self.check_reader_parallel_with_progress(r, threads, |_| {})
+    }
+
+    /// [`Checker::check_reader_parallel`] calling `progress(bytes_read)` per block.
+    pub fn check_reader_parallel_with_progress<R: Read>(
+        &self,
+        mut r: R,
+        threads: usize,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Summary, Error> {
+        use std::sync::mpsc::{channel, sync_channel};
+        use std::sync::{Arc, Mutex};
+
+        let threads = threads.max(1);
+        let max = self.config.max_line_len;
+        // A block always holds a whole line of the maximum length.
+        let block_size = BLOCK.max(max.saturating_add(2));
+        // The header: read until its end of line.
+        let mut pending = Vec::with_capacity(BLOCK + max);
+        let mut eof = false;
+        loop {
+            if memchr::memchr(b'\n', &pending).is_some() || eof {
+                break;
+            }
+            if pending.len() > max.saturating_add(5) {
+                return Err(Error::HeaderTooLong { max });
+            }
+            eof = read_some(&mut r, &mut pending, 64 * 1024, 0)?;
+        }
+        let head = Reader::with_config(&pending[..], self.format, self.config)?;
+        let layout = head.layout().clone();
+        let bom = head.had_bom();
+        let body = usize::try_from(head.bytes_read()).unwrap_or(pending.len()).min(pending.len());
+        drop(head);
+        pending.drain(..body);
+        let mut offset = body as u64; // byte offset of pending[0]
+
+        let (job_tx, job_rx) = sync_channel::<(usize, Job)>(threads);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (res_tx, res_rx) = channel::<(usize, Result<(Tally, u64), Error>)>();
+        std::thread::scope(|s| -> Result<Summary, Error> {
+            for _ in 0..threads {
+                let job_rx = Arc::clone(&job_rx);
+                let res_tx = res_tx.clone();
+                let layout = layout.clone();
+                s.spawn(move || {
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((index, job)) = job else { return };
+                        let result = self.run_job(job, &layout);
+                        if res_tx.send((index, result)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(res_tx);
+            let mut total = Tally::new(self);
+            let mut lines_before = 1u64; // the header
+            let mut waiting = BTreeMap::new();
+            let mut next = 0usize;
+            let mut sent = 0usize;
+            let mut absorb = |res: (usize, Result<(Tally, u64), Error>),
+                              total: &mut Tally,
+                              next: &mut usize,
+                              lines_before: &mut u64|
+             -> Result<(), Error> {
+                waiting.insert(res.0, res.1);
+                while let Some(r) = waiting.remove(next) {
+                    let (t, lines) = r?;
+                    total.merge_shifted(t, *lines_before)?;
+                    *lines_before += lines;
+                    *next += 1;
+                }
+                Ok(())
+            };
+            loop {
+                // Fill the block, then cut it after its last line break.
+                while pending.len() < block_size && !eof {
+                    let want = block_size - pending.len();
+                    eof = read_some(&mut r, &mut pending, want, offset)?;
+                }
+                if pending.is_empty() {
+                    break;
+                }
+                let cut = match memchr::memrchr(b'\n', &pending) {
+                    _ if eof => Some(pending.len()),
+                    Some(i) => Some(i + 1),
+                    None => None,
+                };
+                let job = match cut {
+                    Some(cut) => {
+                        let rest = pending.split_off(cut);
+                        let block = std::mem::replace(&mut pending, rest);
+                        let start = offset;
+                        offset += block.len() as u64;
+                        Job::Block(block, start)
+                    }
+                    None => {
+                        // No line break in a whole block: a line longer than any
+                        // allowed one. Skip it without buffering.
+                        let start = offset;
+                        let (len, more) = skip_line(&mut r, &mut pending, offset, &mut eof)?;
+                        offset += len + u64::from(more);
+                        Job::TooLong(start, len, max)
+                    }
+                };
+                job_tx.send((sent, job)).map_err(|_| Error::NoHeader)?;
+                sent += 1;
+                progress(offset);
+                while let Ok(res) = res_rx.try_recv() {
+                    absorb(res, &mut total, &mut next, &mut lines_before)?;
+                }
+            }
+            drop(job_tx);
+            while next < sent {
+                match res_rx.recv() {
+                    Ok(res) => absorb(res, &mut total, &mut next, &mut lines_before)?,
+                    Err(_) => break,
+                }
+            }
+            total.finish(&layout, offset, bom)
+        })
+    }
+
+    fn run_job(&self, job: Job, layout: &Layout) -> Result<(Tally, u64), Error> {
+        let mut t = Tally::new(self);
+        match job {
+            Job::Block(block, byte) => {
+                let mut r =
+                    Reader::from_block(block, layout.clone(), self.config, Position { byte, line: 0, record: 0 });
+                while let Some(item) = r.next_item()? {
+                    t.item(item, self.format, &self.rules)?;
+                }
+                Ok((t, r.lines_read()))
+            }
+            Job::TooLong(byte, len, max) => {
+                let issue = Issue::error(
+                    crate::error::Code::LineTooLong,
+                    Position { byte, line: 1, record: 0 },
+                    format!("line of {len} bytes is longer than the maximum of {max}"),
+                );
+                t.total += 1;
+                t.rejected += 1;
+                t.errors.push(issue)?;
+                Ok((t, 1))
+            }
+        }
+    }
+
+    /// Checks an in-memory file on `threads` threads (chunks split at line
+    /// boundaries). Gives the same summary as [`Checker::check_reader`].
+    pub fn check_slice(&self, data: &[u8], threads: usize) -> Result<Summary, Error> {
+        let head = Reader::with_config(data, self.format, self.config)?;
+        let layout = head.layout().clone();
+        let bom = head.had_bom();
+        let body_start = usize::try_from(head.bytes_read()).unwrap_or(data.len()).min(data.len());
+        drop(head);
+        let bounds = split_at_lines(data, body_start, threads.max(1));
+        let chunks: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        // Phase 1: count lines per chunk so that every chunk knows its first line.
+        let counts: Vec<u64> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|&(a, b)| s.spawn(move || memchr::memchr_iter(b'\n', &data[a..b]).count() as u64))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+        });
+        let mut starts = Vec::with_capacity(chunks.len());
+        let mut line = 1u64;
+        for (&(a, _), n) in chunks.iter().zip(&counts) {
+            starts.push(Position { byte: a as u64, line, record: 0 });
+            line += n;
+        }
+        // Phase 2: check the chunks.
+        let results: Vec<Result<Tally, Error>> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .zip(&starts)
+                .map(|(&(a, b), &start)| {
+                    let layout = layout.clone();
+                    s.spawn(move || -> Result<Tally, Error> {
+                        let mut r = Reader::headless(&data[a..b], layout, self.config, start);
+                        let mut t = Tally::new(self);
+                        while let Some(item) = r.next_item()? {
+                            t.item(item, self.format, &self.rules)?;
+                        }
+                        Ok(t)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::NoHeader))).collect()
+        });
+        let mut total = Tally::new(self);
+        for r in results {
+            total.merge(r?)?;
+        }
+        total.finish(&layout, data.len() as u64, bom)
+    }
+}
+
+/// Size of the blocks handed to worker threads.
+const BLOCK: usize = 2 * 1024 * 1024;
+
+enum Job {
+    /// Whole lines and the byte offset of the first.
+    Block(Vec<u8>, u64),
+    /// A line too long to buffer: offset, length, maximum.
+    TooLong(u64, u64, usize),
+}
+
+/// Appends up to `want` bytes; returns true at end of input.
+fn read_some<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize, offset: u64) -> Result<bool, Error> {
+    let old = buf.len();
+    buf.resize(old + want.max(4096), 0);
+    loop {
+        match r.read(&mut buf[old..]) {
+            Ok(n) => {
+                buf.truncate(old + n);
+                return Ok(n == 0);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                buf.truncate(old);
+                return Err(Error::Io { byte: offset + old as u64, source });
+            }
+        }
+    }
+}
+
+/// Discards input up to and including the next line break. `pending` holds the
+/// start of the line. Returns the line length and whether a line break ended it.
+fn skip_line<R: Read>(r: &mut R, pending: &mut Vec<u8>, offset: u64, eof: &mut bool) -> Result<(u64, bool), Error> {
+    let mut len = 0u64;
+    loop {
+        if let Some(i) = memchr::memchr(b'\n', pending) {
+            len += i as u64;
+            pending.drain(..=i);
+            return Ok((len, true));
+        }
+        len += pending.len() as u64;
+        pending.clear();
+        if *eof {
+            return Ok((len, false));
+        }
+        *eof = read_some(r, pending, BLOCK, offset + len)?;
+    }
+}
+
+/// Splits `data[start..]` into about `n` chunks ending just after a `\n` (the last
+/// one at the end of the data). Returns the boundaries, first = `start`.
+pub fn split_at_lines(data: &[u8], start: usize, n: usize) -> Vec<usize> {
+    let mut bounds = vec![start];
+    let len = data.len().saturating_sub(start);
+    for k in 1..n {
+        let target = start + len * k / n;
+        let prev = *bounds.last().unwrap_or(&start);
+        if target <= prev {
+            continue;
+        }
+        match memchr::memchr(b'\n', &data[target..]) {
+            Some(i) if target + i + 1 < data.len() => {
+                let b = target + i + 1;
+                if b > prev {
+                    bounds.push(b);
+                }
+            }
+            _ => break,
+        }
+    }
+    if *bounds.last().unwrap_or(&start) != data.len() || bounds.len() == 1 {
+        bounds.push(data.len());
+    }
+    bounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_everything_at_line_ends() {
+        let data = b"h\na\nbb\nccc\ndddd\n";
+        for n in 1..8 {
+            let b = split_at_lines(data, 2, n);
+            assert_eq!(b[0], 2);
+            assert_eq!(*b.last().unwrap(), data.len());
+            for w in b.windows(2) {
+                assert!(w[0] < w[1]);
+                assert_eq!(data[w[1] - 1], b'\n');
+            }
+        }
+        assert_eq!(split_at_lines(b"h\n", 2, 4), vec![2, 2]);
+    }
+
+    #[test]
+    fn issue_log_spills_and_keeps_order() {
+        let mut a = IssueLog::with_limit(3);
+        let mut b = IssueLog::with_limit(3);
+        let mk = |n| Issue::error(crate::Code::FieldCount, Position { byte: n, line: n, record: n }, "x");
+        for n in 0..5 {
+            a.push(mk(n)).unwrap();
+        }
+        for n in 5..12 {
+            b.push(mk(n)).unwrap();
+        }
+        a.append(b).unwrap();
+        let lines: Vec<u64> = a.to_vec().unwrap().iter().map(|i| i.position.line).collect();
+        assert_eq!(lines, (0..12).collect::<Vec<_>>());
+        assert_eq!(a.len(), 12);
+        assert_eq!(a.first(2).unwrap().len(), 2);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 12);
+    }
+}

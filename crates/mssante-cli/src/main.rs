@@ -1,0 +1,155 @@
+//! `mssante`: check, compare and generate MSSanté BAL files.
+//!
+//! Glue only: every rule lives in the library crates.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Tools for MSSanté operators: the public BAL extraction, the operator feed and
+/// the liste blanche.
+#[derive(Parser, Debug)]
+#[command(name = "mssante", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The public extraction `Extraction_Correspondance_MSSante`.
+    #[command(subcommand)]
+    Extraction(ExtractionCmd),
+    /// The operator feed file (format v1, docs/formats/bal-feed.md).
+    #[command(subcommand)]
+    Feed(FeedCmd),
+    /// The liste blanche of trust-space domains.
+    #[command(subcommand, name = "liste-blanche")]
+    ListeBlanche(ListeBlancheCmd),
+    /// Write deterministic synthetic files.
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct CheckArgs {
+    /// The file to check.
+    pub file: PathBuf,
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Wrong RPPS, ADELI or FINESS keys reject the record (default: warning).
+    #[arg(long)]
+    pub strict: bool,
+    /// Longest accepted line, in bytes.
+    #[arg(long, default_value_t = mssante_bal::reader::DEFAULT_MAX_LINE)]
+    pub max_line_len: usize,
+    /// Accept lines with a wrong field count (with a warning) instead of rejecting them.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Worker threads (1 = single-threaded streaming; default: available cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// How many errors and warnings the human summary lists.
+    #[arg(long, default_value_t = 20)]
+    pub show: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum ExtractionCmd {
+    /// Read the whole file, validate every record, print a summary.
+    ///
+    /// Exit status: 0 every record valid, 1 some rejected, 2 the file is unusable.
+    Check(CheckArgs),
+    /// BALs added, removed and changed between two extractions.
+    Diff {
+        /// The older file.
+        old: PathBuf,
+        /// The newer file.
+        new: PathBuf,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FeedCmd {
+    /// Read the whole feed file, validate every record, print a summary.
+    ///
+    /// Exit status: 0 every record valid, 1 some rejected, 2 the file is unusable.
+    Check(CheckArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum ListeBlancheCmd {
+    /// Parse a liste blanche and summarise it.
+    Check {
+        /// The XML file.
+        file: PathBuf,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also list the operators of this domain.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GenKind {
+    /// An extraction file.
+    Extraction,
+    /// An operator feed file.
+    Feed,
+    /// A liste blanche.
+    ListeBlanche,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct GenerateArgs {
+    /// What to generate.
+    pub kind: GenKind,
+    /// Number of records (BALs).
+    #[arg(long, default_value_t = 1000)]
+    pub records: u64,
+    /// Random seed: same seed, same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output file (default: stdout). For a feed, a directory gets a file named
+    /// after the feed pattern.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Make about this many records per million invalid.
+    #[arg(long, default_value_t = 0)]
+    pub errors_per_million: u32,
+    /// Feed only: index of the operator whose BALs are written.
+    #[arg(long, default_value_t = 0)]
+    pub operator: usize,
+    /// Use CRLF line endings.
+    #[arg(long)]
+    pub crlf: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Extraction(ExtractionCmd::Check(a)) => commands::check(mssante_bal::Format::Extraction, &a),
+        Command::Extraction(ExtractionCmd::Diff { old, new, json }) => commands::diff(&old, &new, json),
+        Command::Feed(FeedCmd::Check(a)) => commands::check(mssante_bal::Format::Feed, &a),
+        Command::ListeBlanche(ListeBlancheCmd::Check { file, json, domain }) => {
+            commands::liste_blanche(&file, json, domain.as_deref())
+        }
+        Command::Generate(a) => commands::generate(&a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("mssante: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
