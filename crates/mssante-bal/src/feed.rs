@@ -29,6 +29,10 @@ pub const EXTENSION: &str = ".txt";
 pub const MAX_OPERATOR: usize = 64;
 const STAMP: &str = "%Y%m%d%H%M%S";
 
+/// The generation time type of a feed file name (UTC), re-exported so callers need
+/// not depend on `chrono` directly.
+pub type Timestamp = DateTime<Utc>;
+
 /// A feed file name: the operator and the generation time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FeedFileName {

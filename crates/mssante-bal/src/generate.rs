@@ -130,6 +130,8 @@ pub struct Generator {
     crlf: bool,
     serial: u64,
     name_len: u32,
+    day: u32,
+    seed: u64,
 }
 
 fn word(rng: &mut ChaCha8Rng, n: usize) -> String {
@@ -227,6 +229,8 @@ impl Generator {
             crlf: false,
             serial: 0,
             name_len,
+            day: 0,
+            seed,
         }
     }
 
@@ -234,6 +238,15 @@ impl Generator {
     /// id, wrong field count, bad SIRET key), for demonstrations and tests.
     pub fn errors_per_million(mut self, n: u32) -> Self {
         self.errors_per_million = n.min(1_000_000);
+        self
+    }
+
+    /// The file as published `day` days after day 0: each day about 0.2 % of
+    /// the BALs are removed, 0.3 % change their service and 0.3 % are added (at
+    /// the end). Day 0 is the base file; the same seed gives related files, so
+    /// that `diff` between two days shows a realistic daily change.
+    pub fn day(mut self, day: u32) -> Self {
+        self.day = day;
         self
     }
 
@@ -411,7 +424,24 @@ impl Generator {
         let eol = self.eol();
         write!(w, "{}{eol}", Format::Extraction.header())?;
         let mut previous = None;
-        for _ in 0..self.records {
+        // One independent stream per day, one draw per record: day d's decisions
+        // are the same in every later file.
+        let mut drifts: Vec<ChaCha8Rng> =
+            (0..self.day).map(|d| ChaCha8Rng::seed_from_u64(self.seed ^ 0x5eed_da11_0000 ^ u64::from(d))).collect();
+        'records: for _ in 0..self.records {
+            let mut f = self.extraction_fields(&mut previous);
+            for drift in &mut drifts {
+                let x = drift.random_range(0..1000);
+                if x < 2 {
+                    continue 'records;
+                } else if x < 5 && f.len() > 7 {
+                    f[7] = SERVICES[drift.random_range(0..SERVICES.len())].into();
+                }
+            }
+            write!(w, "{}{eol}", f.join("|"))?;
+        }
+        let added = self.records * 3 / 1000 * u64::from(self.day);
+        for _ in 0..added {
             let f = self.extraction_fields(&mut previous);
             write!(w, "{}{eol}", f.join("|"))?;
         }

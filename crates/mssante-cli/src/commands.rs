@@ -215,7 +215,7 @@ pub fn liste_blanche(path: &Path, json: bool, domain: Option<&str>) -> anyhow::R
 
 /// Writes a synthetic file.
 pub fn generate(a: &GenerateArgs) -> anyhow::Result<u8> {
-    let mut g = Generator::new(a.seed, a.records).errors_per_million(a.errors_per_million).crlf(a.crlf);
+    let mut g = Generator::new(a.seed, a.records).errors_per_million(a.errors_per_million).crlf(a.crlf).day(a.day);
     let target = match (&a.output, a.kind) {
         (Some(p), GenKind::Feed) if p.is_dir() => {
             let op = g.operators().get(a.operator).context("no such operator index")?.id.clone();

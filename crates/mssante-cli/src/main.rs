@@ -132,6 +132,10 @@ pub(crate) struct GenerateArgs {
     /// Use CRLF line endings.
     #[arg(long)]
     pub crlf: bool,
+    /// Extraction only: the file as published this many days later (same seed:
+    /// related files, for `extraction diff`).
+    #[arg(long, default_value_t = 0)]
+    pub day: u32,
 }
 
 fn main() -> ExitCode {

@@ -4,12 +4,12 @@ use mssante_bal::Issue;
 use mssante_bal::check::Summary;
 use std::fmt::Write as _;
 
-/// Formats an integer with thin separators (`535 000`).
+/// Formats an integer with thousands separators (`535,000`).
 pub fn n(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -469,4 +469,30 @@ mod tests {
         assert!(!d.is_within("ante.fr"));
         assert!(!Domain::parse("xmssante.fr").unwrap().is_within("mssante.fr"));
     }
+
+    proptest::proptest! {
+        /// The accelerator never accepts what the grammar refuses, and finds the
+        /// same `@`.
+        #[test]
+        fn fast_path_agrees_with_the_grammar(s in "[a-zA-Z0-9.@_\\-\"+é ]{0,40}") {
+            if let Some(at) = fast_check(&s) {
+                proptest::prop_assert_eq!(grammar_check(&s), Ok(at));
+            }
+        }
+
+        #[test]
+        fn fast_path_agrees_on_likely_addresses(s in "[a-z0-9]{1,8}([.][a-z0-9-]{1,6}){0,2}@[a-z0-9-]{1,10}([.][a-z0-9-]{0,8}){0,3}") {
+            match fast_check(&s) {
+                Some(at) => proptest::prop_assert_eq!(grammar_check(&s), Ok(at)),
+                None => proptest::prop_assert!(grammar_check(&s).is_err()),
+            }
+        }
+
+        #[test]
+        fn display_then_parse_is_identity(s in "[a-z0-9]{1,8}@[a-z0-9]{1,8}\\.[a-z]{2,4}") {
+            let a = Address::parse(&s).unwrap();
+            let shown = a.to_string();
+            proptest::prop_assert_eq!(Address::parse(&shown).unwrap(), a);
+        }
+    }
 }

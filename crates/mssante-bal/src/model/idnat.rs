@@ -174,10 +174,13 @@ impl StructureId {
     /// prefixed idNat_Struct form (`1` + FINESS) or the bare identifier.
     /// Returns the identifier and whether the prefixed form was used.
     pub fn parse_column(kind: StructureIdType, value: &str) -> Result<(Option<Self>, bool), IdError> {
-        if let Some(rest) = value.strip_prefix(kind.code())
-            && let Ok(id) = Self::parse(kind, rest)
-        {
-            return Ok((id, true));
+        if let Some(rest) = value.strip_prefix(kind.code()) {
+            match Self::parse(kind, rest) {
+                Ok(id) => return Ok((id, true)),
+                // The prefixed form has the right shape: its key is what is wrong.
+                Err(IdError::CheckDigit) => return Err(IdError::CheckDigit),
+                Err(IdError::Shape { .. }) => {}
+            }
         }
         Self::parse(kind, value).map(|id| (id, false))
     }
@@ -241,6 +244,7 @@ mod tests {
         let (id, _) = StructureId::parse_column(StructureIdType::Siret, "312345678200010").unwrap();
         assert_eq!(id.unwrap().as_str(), "12345678200010");
         assert!(StructureId::parse_column(StructureIdType::Siren, "2123").is_err());
+        assert_eq!(StructureId::parse_column(StructureIdType::Siret, "312345678200011"), Err(IdError::CheckDigit));
     }
 
     #[test]

@@ -1,0 +1,184 @@
+//! The `mssante` command as a user runs it: real files, real process, exit codes
+//! and the JSON contract.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mssante"))
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn json(out: &Output) -> Value {
+    let text = String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout");
+    assert_eq!(text.trim_end().lines().count(), 1, "exactly one JSON line: {text}");
+    serde_json::from_str(&text).expect("one JSON object")
+}
+
+const HEADER: &str = "Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|Identification nationale PP|Type identifiant structure|Identification Structure|Service de rattachement|Civilité d'exercice|Nom d'exercice|Prénom d'exercice|Catégorie profession|Libellé de catégorie profession|Code Profession|Libellé Profession|Code savoir-faire|Libellé savoir-faire|Dématérialisation|Raison Sociale structure BAL|Enseigne commerciale structure BAL|L2COMPLEMENTLOCALISATION structure BAL|L3COMPLEMENTDISTRIBUTION structure BAL|L4NUMEROVOIE structure BAL|L4COMPLEMENTNUMEROVOIE structure BAL|NL4TYPEVOIE structure BAL|L4LIBELLEVOIE structure BAL|L5LIEUDITMENTION structure BAL|L6LIGNEACHEMINEMENT structure BAL|Code postal structure BAL|Département structure BAL|Pays structure BAL";
+
+/// The synthetic sample of `extraction-file.md` §7, plus bad lines.
+fn sample_with_errors() -> String {
+    [
+        HEADER,
+        "PER|prenom.nom@exemple.mssante.fr|8|10000000009|810000000009|||||NOMTEST|Prenomtest|C|Civil|10|Médecin|SM54|Médecine générale|O|||||||||||||",
+        "PER|prenom2.nom2@ch-exemple.mssante.fr|8|10999999997|810999999997|1|1990000002|Service de cardiologie|DR|NOMDEUX|Prenomdeux|C|Civil|10|Médecin|||O|CENTRE HOSPITALIER EXEMPLE||Bâtiment A||3||R|DE LA PAIX||00000 VILLE-EXEMPLE|00000|00|FRANCE",
+        "ORG|secretariat@ch-exemple.mssante.fr||||1|1990000002|Secrétariat de cardiologie||||||||||N|CENTRE HOSPITALIER EXEMPLE||||12||AV|DES TESTS||00000 VILLE-EXEMPLE|00000|00|FRANCE",
+        "PER|Prenom.Nom@EXEMPLE.mssante.fr|8|10000000008|810000000008|||||NOMTEST|Prenomtest|C|Civil|10|Médecin|SM54|Médecine générale|O|||||||||||||",
+        "PER|pas une adresse|8|10000000009|810000000009|||||X|Y|C|Civil|10|Médecin|||O|||||||||||||",
+        "ORG|sans-structure@ch-exemple.mssante.fr||||||Accueil||||||||||N|||||||||||||",
+        "PER|trop@peu.mssante.fr|8",
+        "",
+    ]
+    .join("\n")
+}
+
+#[test]
+fn extraction_check_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Extraction_Correspondance_MSSante_202612010300.txt");
+    std::fs::write(&f, sample_with_errors()).unwrap();
+    for threads in ["1", "2"] {
+        let out = run(&["extraction", "check", f.to_str().unwrap(), "--json", "--threads", threads]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let v = json(&out);
+        assert_eq!(v["physical_lines"], 8);
+        assert_eq!(v["records_total"], 7);
+        assert_eq!(v["records_valid"], 4);
+        assert_eq!(v["records_rejected"], 3);
+        assert_eq!(v["by_type"]["PER"], 3);
+        assert_eq!(v["by_type"]["ORG"], 1);
+        // prenom.nom@exemple and Prenom.Nom@EXEMPLE are one address.
+        assert_eq!(v["distinct_addresses"], 3);
+        let errors = v["errors"].as_array().unwrap();
+        let lines: Vec<u64> = errors.iter().map(|e| e["line"].as_u64().unwrap()).collect();
+        assert_eq!(lines, [6, 7, 8]);
+        assert_eq!(errors[0]["code"], "E203");
+        assert_eq!(errors[0]["column"], "Adresse BAL");
+        assert_eq!(errors[1]["code"], "E221");
+        assert_eq!(errors[2]["code"], "E101");
+        assert!(errors.iter().all(|e| e["message"].as_str().is_some_and(|m| !m.is_empty())));
+        let warnings = v["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0]["code"], "W211");
+        assert_eq!(warnings[0]["line"], 5);
+        assert_eq!(warnings[0]["column"], "Identifiant PP");
+    }
+}
+
+#[test]
+fn strict_mode_rejects_check_digit_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.txt");
+    std::fs::write(&f, sample_with_errors()).unwrap();
+    let v = json(&run(&["extraction", "check", f.to_str().unwrap(), "--json", "--strict"]));
+    assert_eq!(v["records_rejected"], 4);
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn bundled_sample_is_valid_and_exit_zero() {
+    let out = run(&[
+        "extraction",
+        "check",
+        data("Extraction_Correspondance_MSSante_exemple.txt").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["records_total"], 2000);
+    assert_eq!(v["records_valid"], 2000);
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    let human = run(&["extraction", "check", data("Extraction_Correspondance_MSSante_exemple.txt").to_str().unwrap()]);
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.contains("valid") && text.contains("2,000"), "{text}");
+}
+
+#[test]
+fn unusable_files_exit_two_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let out = run(&["extraction", "check", empty.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no header"));
+    assert!(out.stdout.is_empty());
+    let missing = dir.path().join("missing.txt");
+    std::fs::write(&missing, "Type de BAL|Couleur\nPER|bleu\n").unwrap();
+    let out = run(&["extraction", "check", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Adresse BAL"));
+    let out = run(&["extraction", "check", dir.path().join("absent.txt").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn feed_check_reads_the_file_name() {
+    let out = run(&["feed", "check", data("BALMSS_OPE-99710817004951_20201211173001.txt").to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["records_total"], 200);
+    assert_eq!(v["file_name"]["valid"], true);
+    assert_eq!(v["file_name"]["operator"], "OPE-99710817004951");
+    assert_eq!(v["file_name"]["generated_at"], "2020-12-11T17:30:01+00:00");
+}
+
+#[test]
+fn diff_counts_per_domain() {
+    let out = run(&[
+        "extraction",
+        "diff",
+        data("Extraction_Correspondance_MSSante_exemple.txt").to_str().unwrap(),
+        data("Extraction_Correspondance_MSSante_exemple_J3.txt").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let (a, r, c, u) = (
+        v["added"].as_u64().unwrap(),
+        v["removed"].as_u64().unwrap(),
+        v["changed"].as_u64().unwrap(),
+        v["unchanged"].as_u64().unwrap(),
+    );
+    assert!(a > 0 && r > 0 && c > 0);
+    assert_eq!(r + c + u, 2000);
+    let per_domain: u64 = v["by_domain"].as_object().unwrap().values().map(|d| d["added"].as_u64().unwrap()).sum();
+    assert_eq!(per_domain, a);
+    let changed = v["changes"].as_array().unwrap().iter().find(|c| c["kind"] == "changed").unwrap();
+    assert_eq!(changed["fields"], serde_json::json!(["Service de rattachement"]));
+}
+
+#[test]
+fn generate_is_deterministic() {
+    let a = run(&["generate", "extraction", "--records", "50", "--seed", "9"]);
+    let b = run(&["generate", "extraction", "--records", "50", "--seed", "9"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout.iter().filter(|c| **c == b'\n').count(), 51);
+    let lb = run(&["generate", "liste-blanche", "--records", "50"]);
+    assert!(String::from_utf8(lb.stdout).unwrap().contains("<ListeBlancheMSSante"));
+}
+
+#[test]
+fn liste_blanche_check() {
+    let out = run(&[
+        "liste-blanche",
+        "check",
+        data("listeblanchemssante-exemple.xml").to_str().unwrap(),
+        "--json",
+        "--domain",
+        "MEDECIN.mssante.fr",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["entries_rejected"], 0);
+    assert_eq!(v["operators_of"].as_array().unwrap().len(), 2);
+}
