@@ -602,19 +602,12 @@ enum Job {
 /// Appends up to `want` bytes; returns true at end of input.
 fn read_some<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize, offset: u64) -> Result<bool, Error> {
     let old = buf.len();
-    buf.resize(old + want.max(4096), 0);
-    loop {
-        match r.read(&mut buf[old..]) {
-            Ok(n) => {
-                buf.truncate(old + n);
-                return Ok(n == 0);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(source) => {
-                buf.truncate(old);
-                return Err(Error::Io { byte: offset + old as u64, source });
-            }
-        }
+    let want = want.max(1);
+    // `take` + `read_to_end` fills up to `want` bytes without zeroing the buffer
+    // first; fewer bytes than asked means the end of the input.
+    match r.by_ref().take(want as u64).read_to_end(buf) {
+        Ok(n) => Ok(n < want),
+        Err(source) => Err(Error::Io { byte: offset + old as u64, source }),
     }
 }
 

@@ -140,8 +140,13 @@ pub fn fold_header(name: &str) -> String {
 
 /// Finds the known column a header name designates.
 pub fn match_column(name: &str) -> Option<Column> {
+    static FOLDED: std::sync::LazyLock<Vec<(String, Column)>> =
+        std::sync::LazyLock::new(|| Column::ALL.iter().map(|c| (fold_header(c.name()), *c)).collect());
+    if let Some(c) = Column::ALL.iter().find(|c| c.name() == name) {
+        return Some(*c); // the exact spelling: no folding needed
+    }
     let folded = fold_header(name);
-    Column::ALL.iter().copied().find(|c| fold_header(c.name()) == folded)
+    FOLDED.iter().find(|(f, _)| *f == folded).map(|(_, c)| *c)
 }
 
 /// A file format: its canonical columns (in order) and the ones a header must have.

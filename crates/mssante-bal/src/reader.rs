@@ -150,6 +150,8 @@ pub struct Reader<R> {
     end: usize,
     base: u64,
     eof: bool,
+    /// Size the buffer grows to (at least the longest line + 2).
+    target: usize,
     config: ReaderConfig,
     layout: Layout,
     ends: Vec<usize>,
@@ -198,11 +200,13 @@ impl<R: Read> Reader<R> {
         config.max_line_len = config.max_line_len.min(cap - 2);
         Reader {
             inner,
-            buf: vec![0; cap],
+            // Grows to `target` as data comes: small inputs stay small.
+            buf: vec![0; cap.min(4096)],
             start: 0,
             end: 0,
             base: start.byte,
             eof: false,
+            target: cap,
             config,
             layout,
             ends: Vec::with_capacity(64),
@@ -243,6 +247,10 @@ impl<R: Read> Reader<R> {
             self.base += self.start as u64;
             self.end -= self.start;
             self.start = 0;
+        }
+        if self.buf.len() < self.target {
+            let n = self.buf.len().saturating_mul(2).min(self.target);
+            self.buf.resize(n, 0);
         }
         loop {
             match self.inner.read(&mut self.buf[self.end..]) {
@@ -358,6 +366,7 @@ impl Reader<std::io::Empty> {
         Reader {
             inner: std::io::empty(),
             end: block.len(),
+            target: block.len(),
             buf: block,
             start: 0,
             base: start.byte,

@@ -1,0 +1,20 @@
+//! Arbitrary bytes, header included, read as a feed file: either a clear file
+//! error, or a summary whose totals add up.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use mssante_bal::check::Checker;
+use mssante_bal::{Format, Rules};
+
+fuzz_target!(|data: &[u8]| {
+    let checker = Checker::new(Format::Feed, Rules::default()).memory(4096, 256);
+    // Half the inputs get a valid header so that records are reached.
+    let mut with_header = Format::Feed.header().into_bytes();
+    with_header.push(b'\n');
+    with_header.extend_from_slice(data);
+    for input in [data, &with_header[..]] {
+        if let Ok(s) = checker.check_reader(input) {
+            assert!(s.adds_up());
+            assert!(s.errors.len() >= s.records_rejected);
+        }
+    }
+});
