@@ -10,8 +10,8 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-/// Default number of fingerprints held in memory (16 MiB).
-pub const DEFAULT_BUDGET: usize = 1 << 20;
+/// Default number of fingerprints held in memory (8 MiB).
+pub const DEFAULT_BUDGET: usize = 1 << 19;
 
 /// The fingerprint of an address compared case-insensitively.
 pub fn fingerprint(address: &str) -> u128 {

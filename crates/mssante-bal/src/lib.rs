@@ -53,7 +53,9 @@ pub use model::bal::{Bal, BalBuilder, Fields, Person, Rules, Structure, validate
 pub use model::bal_type::BalType;
 pub use model::codes;
 pub use model::flag::parse_flag;
-pub use model::idnat::{PersonId, PersonIdType, StructureId, StructureIdType, idnat_matches, idnat_ps};
+pub use model::idnat::{
+    IdNatPs, IdNatStruct, PersonId, PersonIdType, StructureId, StructureIdType, idnat_matches, idnat_ps,
+};
 pub use model::ids::{Adeli, Finess, IdError, Rpps, Siren, Siret, luhn_is_valid, luhn_key};
 pub use reader::{Item, RawRecord, Reader, ReaderConfig, Terminator};
 pub use writer::Writer;

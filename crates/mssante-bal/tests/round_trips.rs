@@ -31,6 +31,23 @@ proptest! {
     }
 
     #[test]
+    fn idnat_round_trip(body in "[0-9]{8}", rpps in any::<bool>()) {
+        use mssante_bal::{IdNatPs, IdNatStruct, PersonIdType, StructureIdType, luhn_key};
+        let key = luhn_key(format!("10{body}").as_bytes()).unwrap();
+        let (kind, id) = if rpps {
+            (PersonIdType::Rpps, format!("10{body}{key}"))
+        } else {
+            let k = luhn_key(format!("99{}", &body[..6]).as_bytes()).unwrap();
+            (PersonIdType::Adeli, format!("99{}{k}", &body[..6]))
+        };
+        let ps = IdNatPs::new(kind, &id).unwrap();
+        prop_assert_eq!(IdNatPs::parse(&ps.to_string()).unwrap(), ps);
+        let finess = format!("99{}{}", &body[..6], luhn_key(format!("99{}", &body[..6]).as_bytes()).unwrap());
+        let st = IdNatStruct::new(StructureIdType::Finess, &finess).unwrap();
+        prop_assert_eq!(IdNatStruct::parse(&st.to_string()).unwrap(), st);
+    }
+
+    #[test]
     fn dn_round_trip(parts in proptest::collection::vec(("[A-Z]{1,3}", "[A-Za-z0-9 .()-]{0,12}[A-Za-z0-9]"), 1..6)) {
         let text: Vec<String> = parts.iter().map(|(t, v)| format!("{t}={v}")).collect();
         let dn = Dn::parse(&text.join(", ")).unwrap();

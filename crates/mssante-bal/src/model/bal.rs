@@ -4,7 +4,7 @@ use super::address::{Address, AddressError};
 use super::bal_type::BalType;
 use super::codes::{TRE_R09, TRE_R11, label_of};
 use super::flag::parse_flag;
-use super::idnat::{PersonId, PersonIdType, StructureId, StructureIdType, idnat_matches};
+use super::idnat::{IdNatPs, PersonId, PersonIdType, StructureId, StructureIdType, idnat_matches};
 use super::ids::IdError;
 use crate::error::{Code, Issue, Position, Severity};
 use crate::layout::{Column, Format};
@@ -415,6 +415,27 @@ impl<'a> Bal<'a> {
     /// The structure carrier, if any.
     pub fn structure(&self) -> Option<Structure> {
         self.typed.structure
+    }
+
+    /// `Service de rattachement`.
+    pub fn service(&self) -> &str {
+        self.field(Column::Service)
+    }
+
+    /// `Description` (feed format).
+    pub fn description(&self) -> &str {
+        self.field(Column::Description)
+    }
+
+    /// `Responsable` (feed format).
+    pub fn responsible(&self) -> &str {
+        self.field(Column::Responsible)
+    }
+
+    /// The idNat_PS of the person carrier, if any.
+    pub fn idnat_ps(&self) -> Option<IdNatPs> {
+        let p = self.person()?;
+        IdNatPs::new(p.id_type, self.field(Column::PersonId)).ok()
     }
 
     /// `Liste rouge` (feed format): `Some(true)` when red-listed.

@@ -195,6 +195,154 @@ impl StructureId {
     }
 }
 
+fn registry_ok(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| !c.is_control() && c != '|')
+}
+
+/// An idNat_PS: a TRE_G08 type and the identifier it prefixes (`8` + RPPS,
+/// `0` + ADELI, …). RPPS and ADELI identifiers are shape-checked; registry numbers
+/// of the other types must be non-empty, at most 64 characters, without control
+/// characters or `|`.
+///
+/// Two-digit codes (`10`, `30`) make a bare string ambiguous; [`IdNatPs::parse`]
+/// reads `8`/`0` + a valid RPPS/ADELI first, then the two-digit codes, then the
+/// one-digit ones. Carry the type separately whenever a source gives it (the
+/// extraction does) and use [`IdNatPs::new`].
+///
+/// ```
+/// use mssante_bal::{IdNatPs, PersonIdType};
+/// let a = IdNatPs::parse("810000000009").unwrap();
+/// assert_eq!(a.kind(), PersonIdType::Rpps);
+/// assert_eq!(a.id(), "10000000009");
+/// assert_eq!(a.to_string(), "810000000009");
+/// assert!(IdNatPs::new(PersonIdType::Rpps, "123").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdNatPs {
+    kind: PersonIdType,
+    id: String,
+}
+
+impl IdNatPs {
+    /// Builds from a type and an identifier.
+    pub fn new(kind: PersonIdType, id: &str) -> Result<Self, IdError> {
+        match kind {
+            PersonIdType::Rpps | PersonIdType::Adeli => {
+                PersonId::parse(kind, id)?;
+            }
+            _ if !registry_ok(id) => return Err(IdError::Shape { expected: "a registry number (1 to 64 characters)" }),
+            _ => {}
+        }
+        Ok(IdNatPs { kind, id: id.to_owned() })
+    }
+
+    /// Reads a bare idNat_PS (see the type's documentation for the ambiguity).
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        for kind in [PersonIdType::Rpps, PersonIdType::Adeli] {
+            if let Some(rest) = s.strip_prefix(kind.code())
+                && let Ok(v) = Self::new(kind, rest)
+            {
+                return Ok(v);
+            }
+        }
+        let mut kinds: Vec<PersonIdType> = PersonIdType::ALL.to_vec();
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.code().len()));
+        for kind in kinds {
+            if let Some(rest) = s.strip_prefix(kind.code())
+                && let Ok(v) = Self::new(kind, rest)
+            {
+                return Ok(v);
+            }
+        }
+        Err(IdError::Shape { expected: "a TRE_G08 code followed by an identifier" })
+    }
+
+    /// The TRE_G08 type.
+    pub fn kind(&self) -> PersonIdType {
+        self.kind
+    }
+
+    /// The identifier without its prefix.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Display for IdNatPs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.kind.code(), self.id)
+    }
+}
+
+/// An idNat_Struct: a TRE_G07 type and the identifier it prefixes (`1` + FINESS,
+/// `2` + SIREN, `3` + SIRET, …). FINESS, SIREN and SIRET are checked (SIREN/SIRET
+/// keys included); other types take a registry number.
+///
+/// ```
+/// use mssante_bal::{IdNatStruct, StructureIdType};
+/// let s = IdNatStruct::parse("312345678200010").unwrap();
+/// assert_eq!(s.kind(), StructureIdType::Siret);
+/// assert_eq!(s.to_string(), "312345678200010");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdNatStruct {
+    kind: StructureIdType,
+    id: String,
+}
+
+impl IdNatStruct {
+    /// Builds from a type and an identifier.
+    pub fn new(kind: StructureIdType, id: &str) -> Result<Self, IdError> {
+        if StructureId::parse(kind, id)?.is_none() && !registry_ok(id) {
+            return Err(IdError::Shape { expected: "a registry number (1 to 64 characters)" });
+        }
+        Ok(IdNatStruct { kind, id: id.to_owned() })
+    }
+
+    /// Reads a bare idNat_Struct: FINESS, SIREN, SIRET prefixes first, then the
+    /// two-digit ROR codes, then the others.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let mut kinds: Vec<StructureIdType> = StructureIdType::ALL.to_vec();
+        kinds.sort_by_key(|k| {
+            (
+                !matches!(k, StructureIdType::Finess | StructureIdType::Siren | StructureIdType::Siret),
+                std::cmp::Reverse(k.code().len()),
+            )
+        });
+        let mut key_error = false;
+        for kind in kinds {
+            if let Some(rest) = s.strip_prefix(kind.code()) {
+                match Self::new(kind, rest) {
+                    Ok(v) => return Ok(v),
+                    Err(IdError::CheckDigit) => key_error = true,
+                    Err(_) => {}
+                }
+            }
+        }
+        Err(if key_error {
+            IdError::CheckDigit
+        } else {
+            IdError::Shape { expected: "a TRE_G07 code followed by an identifier" }
+        })
+    }
+
+    /// The TRE_G07 type.
+    pub fn kind(&self) -> StructureIdType {
+        self.kind
+    }
+
+    /// The identifier without its prefix.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Display for IdNatStruct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.kind.code(), self.id)
+    }
+}
+
 /// Builds an idNat_PS (`type code` + `id`), e.g. `8` + RPPS.
 ///
 /// ```
@@ -245,6 +393,23 @@ mod tests {
         assert_eq!(id.unwrap().as_str(), "12345678200010");
         assert!(StructureId::parse_column(StructureIdType::Siren, "2123").is_err());
         assert_eq!(StructureId::parse_column(StructureIdType::Siret, "312345678200011"), Err(IdError::CheckDigit));
+    }
+
+    #[test]
+    fn idnat_types() {
+        assert_eq!(IdNatPs::parse("0991000019").unwrap().kind(), PersonIdType::Adeli);
+        assert_eq!(IdNatPs::parse("810000000009").unwrap().id(), "10000000009");
+        let reg = IdNatPs::parse("3990000002/12").unwrap();
+        assert_eq!((reg.kind(), reg.id()), (PersonIdType::Finess, "990000002/12"));
+        assert!(IdNatPs::parse("").is_err());
+        assert!(IdNatPs::parse("7123").is_err());
+        assert_eq!(IdNatStruct::parse("1990000002").unwrap().kind(), StructureIdType::Finess);
+        assert_eq!(IdNatStruct::parse("2123456782").unwrap().kind(), StructureIdType::Siren);
+        assert_eq!(IdNatStruct::parse("312345678200011"), Err(IdError::CheckDigit));
+        assert_eq!(IdNatStruct::parse("40ROR-1").unwrap().kind(), StructureIdType::RorStructure);
+        for s in ["1990000002", "2123456782", "312345678200010", "41x"] {
+            assert_eq!(IdNatStruct::parse(s).unwrap().to_string(), s);
+        }
     }
 
     #[test]
