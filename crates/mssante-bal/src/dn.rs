@@ -37,6 +37,19 @@ fn rdn(i: &str) -> IResult<&str, (&str, Option<&str>)> {
     delimited(space0, separated_pair(attr_type, delimited(space0, char('='), space0), attr_value), space0).parse(i)
 }
 
+/// Trims trailing white space that is not escaped: in `a\ ` the space belongs
+/// to the value.
+fn trim_value(v: &str) -> &str {
+    let t = v.trim_end();
+    let backslashes = t.bytes().rev().take_while(|b| *b == b'\\').count();
+    if backslashes % 2 == 1 {
+        let escaped = v[t.len()..].chars().next().map_or(0, char::len_utf8);
+        &v[..t.len() + escaped]
+    } else {
+        t
+    }
+}
+
 impl Dn {
     /// Parses a DN.
     ///
@@ -50,7 +63,7 @@ impl Dn {
         let (_, list) =
             all_consuming(separated_list1(char(','), rdn)).parse(s.trim()).map_err(|_| DnError(s.to_owned()))?;
         let rdns: Vec<(String, String)> =
-            list.into_iter().map(|(t, v)| (t.to_ascii_uppercase(), v.unwrap_or("").trim_end().to_owned())).collect();
+            list.into_iter().map(|(t, v)| (t.to_ascii_uppercase(), trim_value(v.unwrap_or("")).to_owned())).collect();
         if rdns.iter().all(|(_, v)| v.is_empty()) {
             return Err(DnError(s.to_owned()));
         }
@@ -100,6 +113,18 @@ mod tests {
         let b = Dn::parse(" cn=a.fr, OU = 1 , O=X Y,C=FR ").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.organisation(), Some("X Y"));
+    }
+
+    /// Found by the `small_parsers` fuzz target (minimised input `B=\ ,E=`): the
+    /// value `\ ` (an escaped space) was trimmed to `\`, so printing gave
+    /// `B=\,E=`, where the backslash now escaped the comma and the DN re-parsed as
+    /// one component instead of two.
+    #[test]
+    fn fuzz_regression_escaped_trailing_space() {
+        let dn = Dn::parse("B=\\ ,E=").unwrap();
+        assert_eq!(dn.rdns().len(), 2);
+        assert_eq!(dn.get("B"), Some("\\ "));
+        assert_eq!(Dn::parse(&dn.to_string()).unwrap(), dn);
     }
 
     #[test]
