@@ -422,7 +422,7 @@ impl Checker {
         pending.drain(..body);
         let mut offset = body as u64; // byte offset of pending[0]
 
-        let (job_tx, job_rx) = sync_channel::<(usize, Job)>(threads);
+        let (job_tx, job_rx) = sync_channel::<(usize, Job)>(1);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = channel::<(usize, Result<(Tally, u64), Error>)>();
         std::thread::scope(|s| -> Result<Summary, Error> {
