@@ -361,23 +361,13 @@ impl<R: Read> Reader<R> {
 impl Reader<std::io::Empty> {
     /// A headless reader over a block of whole lines already in memory (no copy).
     /// Lines longer than the maximum are rejected as usual.
-    pub fn from_block(block: Vec<u8>, layout: Layout, mut config: ReaderConfig, start: Position) -> Self {
-        config.max_line_len = config.max_line_len.min(1 << 30);
-        Reader {
-            inner: std::io::empty(),
-            end: block.len(),
-            target: block.len(),
-            buf: block,
-            start: 0,
-            base: start.byte,
-            eof: true,
-            config,
-            layout,
-            ends: Vec::with_capacity(64),
-            line: start.line,
-            bom: false,
-            header_terminator: Terminator::Lf,
-        }
+    pub fn from_block(block: Vec<u8>, layout: Layout, config: ReaderConfig, start: Position) -> Self {
+        let mut r = Self::bare(std::io::empty(), layout, config, start);
+        r.end = block.len();
+        r.target = block.len();
+        r.buf = block;
+        r.eof = true;
+        r
     }
 }
 
