@@ -94,8 +94,15 @@ impl IssueLog {
     }
 
     /// Visits every issue in order.
-    pub fn try_for_each(&self, mut f: impl FnMut(&Issue) -> Result<(), Error>) -> Result<(), Error> {
-        let io = |source| Error::Io { byte: 0, source };
+    pub fn try_for_each(&self, f: impl FnMut(&Issue) -> Result<(), Error>) -> Result<(), Error> {
+        self.visit(f, |e| e)
+    }
+
+    /// Visits every issue in order with the caller's error type `E`; reading a
+    /// spilled issue back fails with `from_io(Error::Io)`. Returning `Err` from
+    /// `f` stops the visit.
+    fn visit<E>(&self, mut f: impl FnMut(&Issue) -> Result<(), E>, from_io: impl Fn(Error) -> E) -> Result<(), E> {
+        let io = |source| from_io(Error::Io { byte: 0, source });
         for (file, _) in &self.files {
             let mut file = file.try_clone().map_err(io)?;
             file.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -121,31 +128,29 @@ impl IssueLog {
     /// The first `n` issues.
     pub fn first(&self, n: usize) -> Result<Vec<Issue>, Error> {
         let mut v = Vec::new();
-        let _ = self.try_for_each(|i| {
-            if v.len() >= n {
-                return Err(Error::NoHeader); // sentinel: stop early
-            }
-            v.push(i.clone());
-            Ok(())
-        });
-        Ok(v)
+        // `Err(None)` stops the visit once `n` issues are collected; `Err(Some(e))`
+        // is a real failure.
+        let r = self.visit(
+            |i| {
+                if v.len() >= n {
+                    return Err(None);
+                }
+                v.push(i.clone());
+                Ok(())
+            },
+            Some,
+        );
+        match r {
+            Err(Some(e)) => Err(e),
+            _ => Ok(v),
+        }
     }
 }
 
 impl Serialize for IssueLog {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(usize::try_from(self.len).ok())?;
-        let mut err = None;
-        let r = self.try_for_each(|i| {
-            seq.serialize_element(i).map_err(|e| {
-                err = Some(e);
-                Error::NoHeader
-            })
-        });
-        if let Some(e) = err {
-            return Err(e);
-        }
-        r.map_err(serde::ser::Error::custom)?;
+        self.visit(|i| seq.serialize_element(i), serde::ser::Error::custom)?;
         seq.end()
     }
 }
