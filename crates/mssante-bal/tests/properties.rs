@@ -127,6 +127,14 @@ fn read_bals(data: &[u8], format: Format) -> Vec<Bal<'static>> {
     out
 }
 
+fn write_all(bals: &[Bal<'_>], format: Format) -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), format).unwrap();
+    for b in bals {
+        w.write_bal(b).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
 fn same_values(a: &Bal<'_>, b: &Bal<'_>, format: Format) -> bool {
     format.columns().iter().all(|c| a.field(*c) == b.field(*c))
         && a.address() == b.address()
@@ -141,24 +149,18 @@ proptest! {
     #[test]
     fn extraction_write_then_read_is_identity(recs in proptest::collection::vec(valid_bal(Format::Extraction), 0..20)) {
         let bals: Vec<_> = recs.iter().map(|p| build(p, Format::Extraction)).collect();
-        let mut w = Writer::new(Vec::new(), Format::Extraction).unwrap();
-        for b in &bals { w.write_bal(b).unwrap(); }
-        let data = w.into_inner().unwrap();
+        let data = write_all(&bals, Format::Extraction);
         let back = read_bals(&data, Format::Extraction);
         prop_assert_eq!(back.len(), bals.len());
         for (a, b) in bals.iter().zip(&back) { prop_assert!(same_values(a, b, Format::Extraction)); }
         // And writing what was read gives the same bytes.
-        let mut w2 = Writer::new(Vec::new(), Format::Extraction).unwrap();
-        for b in &back { w2.write_bal(b).unwrap(); }
-        prop_assert_eq!(w2.into_inner().unwrap(), data);
+        prop_assert_eq!(write_all(&back, Format::Extraction), data);
     }
 
     #[test]
     fn feed_write_then_read_is_identity(recs in proptest::collection::vec(valid_bal(Format::Feed), 0..20)) {
         let bals: Vec<_> = recs.iter().map(|p| build(p, Format::Feed)).collect();
-        let mut w = Writer::new(Vec::new(), Format::Feed).unwrap();
-        for b in &bals { w.write_bal(b).unwrap(); }
-        let data = w.into_inner().unwrap();
+        let data = write_all(&bals, Format::Feed);
         let back = read_bals(&data, Format::Feed);
         prop_assert_eq!(back.len(), bals.len());
         for (a, b) in bals.iter().zip(&back) { prop_assert!(same_values(a, b, Format::Feed)); }
