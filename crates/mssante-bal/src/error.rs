@@ -120,6 +120,11 @@ codes! {
     FieldValueInvalid = "E231",
     /// The same address appears twice in one feed file.
     DuplicateAddress = "E232",
+    /// The address's domain is not served by the depositing operator in the
+    /// liste blanche.
+    DomainNotServed = "E233",
+    /// A line that cannot be tied to a BAL (its address is unreadable).
+    LineUnattributed = "E234",
     /// The BAL type is not one of PER, ORG, APP, CAB (kept raw).
     UnknownBalType = "W201",
     /// An RPPS number fails its (reported) Luhn key.
@@ -154,6 +159,23 @@ codes! {
     LbTruncated = "L304",
     /// A liste blanche date does not parse.
     LbDateInvalid = "L305",
+    /// A deposited file's name does not follow the feed pattern.
+    DepositFileName = "D401",
+    /// The operator in the file name is not the depositing operator.
+    DepositOperatorMismatch = "D402",
+    /// The deposited file is not valid UTF-8.
+    DepositNotUtf8 = "D403",
+    /// The deposited file has no usable header (missing, a required column
+    /// absent, a column twice, too long).
+    DepositHeader = "D404",
+    /// The deposited file is larger than the size limit.
+    DepositTooLarge = "D405",
+    /// The deposited file is empty or holds no record.
+    DepositEmpty = "D406",
+    /// The deposited file is an exact copy of a file already deposited.
+    DepositDuplicate = "D407",
+    /// The depositing operator identifier is not valid.
+    DepositOperatorInvalid = "D408",
 }
 
 impl fmt::Display for Code {

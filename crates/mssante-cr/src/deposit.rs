@@ -1,0 +1,222 @@
+//! CR de dépôt: the file-level checks made when an operator deposits a file.
+//!
+//! A deposit is accepted or rejected as a whole. Every reason is reported (the
+//! checks do not stop at the first): name pattern (`D401`), operator in the
+//! name ≠ depositor (`D402`), not UTF-8 (`D403`), no usable header (`D404`),
+//! over the size limit (`D405`), empty or without any record (`D406`), exact
+//! copy of a file already accepted (`D407`), invalid depositor (`D408`).
+//! Record-level problems are not checked here: they are the integration's.
+
+use crate::report::{DepositOutcome, DepositReport};
+use crate::schedule::Schedule;
+use chrono::{DateTime, Utc};
+use mssante_bal::feed::FeedFileName;
+use mssante_bal::{Code, Error as BalError, Format, Issue, Position, Reader, ReaderConfig};
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+
+/// Default size limit: 512 MiB.
+pub const DEFAULT_MAX_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Deposit settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepositPolicy {
+    /// Largest accepted file, in bytes.
+    pub max_size: u64,
+    /// Accept a file with a header and no record. Off by default: since a file
+    /// is the complete set of the operator's BALs, it would delete them all.
+    pub allow_no_records: bool,
+    /// Longest header line accepted.
+    pub max_line_len: usize,
+    /// Business dates and cut-off.
+    pub schedule: Schedule,
+}
+
+impl Default for DepositPolicy {
+    fn default() -> Self {
+        DepositPolicy {
+            max_size: DEFAULT_MAX_SIZE,
+            allow_no_records: false,
+            max_line_len: mssante_bal::reader::DEFAULT_MAX_LINE,
+            schedule: Schedule::default(),
+        }
+    }
+}
+
+/// One file handed in by an operator.
+#[derive(Debug, Clone, Copy)]
+pub struct Deposit<'a> {
+    /// The file name as deposited.
+    pub file_name: &'a str,
+    /// Its bytes.
+    pub content: &'a [u8],
+    /// The depositing operator, as authenticated by the caller.
+    pub operator: &'a str,
+    /// When it was received.
+    pub at: DateTime<Utc>,
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Number of data lines (physical lines after the header).
+fn data_lines(content: &[u8]) -> u64 {
+    if content.is_empty() {
+        return 0;
+    }
+    let newlines = memchr::memchr_iter(b'\n', content).count() as u64;
+    let lines = newlines + u64::from(!content.ends_with(b"\n"));
+    lines.saturating_sub(1)
+}
+
+fn file_issue(code: Code, message: impl Into<String>) -> Issue {
+    Issue::error(code, Position::default(), message)
+}
+
+fn operator_ok(op: &str) -> bool {
+    !op.is_empty() && op.len() <= 64 && op.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Checks a deposit. `accepted_before` answers, for a content hash, the name
+/// of an already accepted file with that content, if any.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use mssante_cr::deposit::{check_deposit, Deposit, DepositPolicy};
+/// let content = format!("{}\nPER|a@x.mssante.fr|8|10000000009||||||||N|\n", mssante_bal::Format::Feed.header());
+/// let d = Deposit {
+///     file_name: "BALMSS_OPE-1_20201203170000.txt",
+///     content: content.as_bytes(),
+///     operator: "OPE-2",
+///     at: Utc.with_ymd_and_hms(2020, 12, 3, 17, 5, 0).unwrap(),
+/// };
+/// let r = check_deposit(&d, &DepositPolicy::default(), |_| None);
+/// assert!(!r.is_accepted());
+/// assert_eq!(r.reasons[0].code.as_str(), "D402");
+/// assert_eq!(r.records, 1);
+/// ```
+pub fn check_deposit(
+    d: &Deposit<'_>,
+    policy: &DepositPolicy,
+    accepted_before: impl Fn(&str) -> Option<String>,
+) -> DepositReport {
+    let mut reasons = Vec::new();
+    if !operator_ok(d.operator) {
+        reasons.push(file_issue(
+            Code::DepositOperatorInvalid,
+            format!("depositor {:?} is not 1 to 64 of [A-Za-z0-9-]", d.operator),
+        ));
+    }
+    let name = d.file_name.parse::<FeedFileName>();
+    match &name {
+        Err(e) => reasons.push(file_issue(Code::DepositFileName, e.to_string())),
+        Ok(n) if n.operator() != d.operator => reasons.push(file_issue(
+            Code::DepositOperatorMismatch,
+            format!("the name is for operator {:?}, the file was deposited by {:?}", n.operator(), d.operator),
+        )),
+        Ok(_) => {}
+    }
+    let size = d.content.len() as u64;
+    if size > policy.max_size {
+        reasons.push(file_issue(
+            Code::DepositTooLarge,
+            format!("{size} bytes, more than the limit of {} bytes", policy.max_size),
+        ));
+    }
+    let records = data_lines(d.content);
+    if d.content.is_empty() {
+        reasons.push(file_issue(Code::DepositEmpty, "the file is empty"));
+    } else {
+        if let Err(e) = simdutf8::compat::from_utf8(d.content) {
+            let at = e.valid_up_to();
+            let line = 1 + memchr::memchr_iter(b'\n', &d.content[..at]).count() as u64;
+            reasons.push(Issue::error(
+                Code::DepositNotUtf8,
+                Position { byte: at as u64, line, record: line.saturating_sub(1) },
+                format!("invalid UTF-8 at byte {at} (line {line})"),
+            ));
+        }
+        let config = ReaderConfig { max_line_len: policy.max_line_len, ..ReaderConfig::default() };
+        match Reader::with_config(d.content, Format::Feed, config) {
+            Ok(_) => {}
+            Err(BalError::NoHeader) => reasons.push(file_issue(Code::DepositEmpty, "the file has no header line")),
+            Err(e) => reasons.push(Issue::error(
+                Code::DepositHeader,
+                Position { byte: 0, line: 1, record: 0 },
+                format!("{e} ({})", e.code()),
+            )),
+        }
+        if records == 0 && !policy.allow_no_records {
+            reasons.push(file_issue(
+                Code::DepositEmpty,
+                "the file holds no BAL: as the complete set of the operator's BALs it would delete them all",
+            ));
+        }
+    }
+    let sha256 = sha256_hex(d.content);
+    if let Some(earlier) = accepted_before(&sha256) {
+        reasons.push(file_issue(Code::DepositDuplicate, format!("same content as {earlier:?}, already deposited")));
+    }
+    let outcome = if reasons.iter().any(Issue::is_error) { DepositOutcome::Rejected } else { DepositOutcome::Accepted };
+    DepositReport {
+        file_name: d.file_name.to_owned(),
+        operator: d.operator.to_owned(),
+        deposited_at: d.at,
+        business_date: policy.schedule.business_date(d.at),
+        generated_at: name.ok().map(|n| n.generated_at()),
+        size,
+        sha256,
+        outcome,
+        records,
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2020, 12, 3, 10, 0, 0).unwrap()
+    }
+
+    fn codes(r: &DepositReport) -> Vec<&str> {
+        r.reasons.iter().map(|i| i.code.as_str()).collect()
+    }
+
+    #[test]
+    fn every_reason_is_reported() {
+        let d = Deposit { file_name: "feed.csv", content: b"\xff\xfe", operator: "OPE 1", at: at() };
+        let policy = DepositPolicy { max_size: 1, ..DepositPolicy::default() };
+        let r = check_deposit(&d, &policy, |_| Some("BALMSS_X_20201202000000.txt".into()));
+        assert_eq!(codes(&r), ["D408", "D401", "D405", "D403", "D404", "D406", "D407"]);
+        assert_eq!(r.outcome, DepositOutcome::Rejected);
+        assert_eq!(r.size, 2);
+    }
+
+    #[test]
+    fn header_only_is_empty_unless_allowed() {
+        let content = format!("{}\n", Format::Feed.header());
+        let d = Deposit {
+            file_name: "BALMSS_OPE-1_20201203090000.txt",
+            content: content.as_bytes(),
+            operator: "OPE-1",
+            at: at(),
+        };
+        let r = check_deposit(&d, &DepositPolicy::default(), |_| None);
+        assert_eq!(codes(&r), ["D406"]);
+        let policy = DepositPolicy { allow_no_records: true, ..DepositPolicy::default() };
+        assert!(check_deposit(&d, &policy, |_| None).is_accepted());
+        assert_eq!(data_lines(b"h\na\nb"), 2);
+        assert_eq!(data_lines(b"h\na\n"), 1);
+        assert_eq!(data_lines(b"h"), 0);
+    }
+}

@@ -1,0 +1,112 @@
+//! The directory state: the BALs each operator holds.
+//!
+//! A BAL is kept as its canonical feed line (the 13 columns of the feed format
+//! v1, in canonical order, `|`-separated), keyed by its address in lower case.
+//! Columns unknown to the feed format are not kept. The serialised form of an
+//! operator's BALs is a feed file (canonical header, lines sorted by key), so
+//! the state folder can be read with any tool that reads feeds.
+
+use crate::error::Error;
+use mssante_bal::{Column, Format, Item, RawRecord, Reader, ReaderConfig};
+use std::collections::HashMap;
+
+/// The columns of a canonical line, in order.
+pub fn columns() -> &'static [Column] {
+    Format::Feed.columns()
+}
+
+/// The canonical line of a record: the feed columns in canonical order.
+pub fn canonical_line(rec: &RawRecord<'_>) -> String {
+    let mut s = String::with_capacity(rec.line().len() + 16);
+    for (i, c) in columns().iter().enumerate() {
+        if i > 0 {
+            s.push('|');
+        }
+        s.push_str(rec.field(*c));
+    }
+    s
+}
+
+/// The key of an address: trimmed, lower case.
+pub fn key_of(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// The BALs of one operator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperatorBals {
+    bals: HashMap<Box<str>, Box<str>>,
+}
+
+impl OperatorBals {
+    /// No BAL.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of BALs.
+    pub fn len(&self) -> usize {
+        self.bals.len()
+    }
+
+    /// True when the operator holds no BAL.
+    pub fn is_empty(&self) -> bool {
+        self.bals.is_empty()
+    }
+
+    /// The canonical line of the BAL with this key (see [`key_of`]).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.bals.get(key).map(|v| &**v)
+    }
+
+    /// True when a BAL has this key.
+    pub fn contains(&self, key: &str) -> bool {
+        self.bals.contains_key(key)
+    }
+
+    /// Keys and canonical lines, sorted by key.
+    pub fn sorted(&self) -> Vec<(&str, &str)> {
+        let mut v: Vec<(&str, &str)> = self.bals.iter().map(|(k, l)| (&**k, &**l)).collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+
+    pub(crate) fn from_map(bals: HashMap<Box<str>, Box<str>>) -> Self {
+        OperatorBals { bals }
+    }
+
+    pub(crate) fn map(&self) -> &HashMap<Box<str>, Box<str>> {
+        &self.bals
+    }
+
+    /// Writes the BALs as a feed file (canonical header, sorted by key, LF).
+    pub fn to_feed(&self) -> Vec<u8> {
+        let mut out = Format::Feed.header().into_bytes();
+        out.push(b'\n');
+        for (_, line) in self.sorted() {
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// Reads BALs back from a feed file written by [`OperatorBals::to_feed`]
+    /// (or any feed file: lines are taken as they are, without validation; a
+    /// line that is not a record is an error, since the state must be exact).
+    pub fn from_feed(data: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::with_config(data, Format::Feed, ReaderConfig::default())?;
+        let mut bals = HashMap::new();
+        while let Some(item) = r.next_item()? {
+            match item {
+                Item::Record(rec) => {
+                    let key = key_of(rec.field(Column::Address));
+                    bals.insert(key.into_boxed_str(), canonical_line(&rec).into_boxed_str());
+                }
+                Item::Rejected(issue) => {
+                    return Err(Error::State(format!("directory file: {issue}")));
+                }
+            }
+        }
+        Ok(OperatorBals { bals })
+    }
+}

@@ -1,0 +1,251 @@
+//! Integration of one accepted file into an operator's BALs → one
+//! [`IntegrationReport`].
+//!
+//! A file is the complete set of the operator's BALs. Each data line comes out
+//! created, updated (with the changed fields), unchanged or rejected; each BAL
+//! held before and absent from the file comes out deleted. Rules:
+//!
+//! * every record rule of `mssante-bal` (address syntax, identifiers and their
+//!   check digits, PER / CAB / ORG / APP carriers, feed field values, unknown
+//!   BAL types as warnings); a line with a wrong field count is rejected
+//!   (`E101`), and with [`IntegrationPolicy::strict_lengths`] so is a field
+//!   longer than its reported maximum (`W234` becomes an error);
+//! * the address's domain is served by the depositing operator in the liste
+//!   blanche (`E233`), when an [`Ownership`] is given;
+//! * an address appears once per file: later lines with the same address are
+//!   rejected (`E232`) and the first one stands.
+//!
+//! A rejected line never deletes the BAL it describes: when its address is one
+//! the operator held, that BAL is kept as it was (`kept_previous`). A line whose
+//! address cannot be read at all (not UTF-8, too long, empty address) cannot be
+//! tied to a BAL (`E234`): then no BAL is deleted by this file, the absent ones
+//! are [`Outcome::Kept`].
+
+use crate::directory::{OperatorBals, canonical_line, columns, key_of};
+use crate::error::Error;
+use crate::ownership::Ownership;
+use crate::report::{BalOutcome, DepositReport, FieldChange, IntegrationReport, Outcome};
+use chrono::{DateTime, NaiveDate, Utc};
+use mssante_bal::reader::field_count_warning;
+use mssante_bal::{Address, Bal, Code, Column, Format, Issue, Item, Reader, ReaderConfig, Rules, Severity};
+use std::collections::HashMap;
+
+/// Integration settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntegrationPolicy {
+    /// Record rules (check digits).
+    pub rules: Rules,
+    /// Longest line.
+    pub max_line_len: usize,
+    /// Reject fields longer than their reported maxima (`W234` → error).
+    pub strict_lengths: bool,
+}
+
+impl Default for IntegrationPolicy {
+    fn default() -> Self {
+        IntegrationPolicy {
+            rules: Rules::default(),
+            max_line_len: mssante_bal::reader::DEFAULT_MAX_LINE,
+            strict_lengths: false,
+        }
+    }
+}
+
+/// What integration needs to know about the run and the file.
+#[derive(Debug, Clone, Copy)]
+pub struct RunContext<'a> {
+    /// When the run takes place.
+    pub run_at: DateTime<Utc>,
+    /// The last business date the run closes.
+    pub closed_through: NaiveDate,
+    /// The domains of each operator; `None` skips the domain rule.
+    pub ownership: Option<&'a Ownership>,
+    /// Settings.
+    pub policy: &'a IntegrationPolicy,
+}
+
+fn diff_fields(before: &str, after: &str) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for ((c, b), a) in columns().iter().zip(before.split('|')).zip(after.split('|')) {
+        if a != b {
+            out.push(FieldChange { column: c.name().to_owned(), before: b.to_owned(), after: a.to_owned() });
+        }
+    }
+    out
+}
+
+/// Integrates `content` (an accepted deposit described by `deposit`) into
+/// `bals`, the operator's BALs, and returns the report. On `Err` (the file has
+/// no usable header) `bals` is left as it was.
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use mssante_cr::deposit::{check_deposit, Deposit, DepositPolicy};
+/// use mssante_cr::integrate::{integrate, IntegrationPolicy, RunContext};
+/// use mssante_cr::{OperatorBals, Outcome};
+/// let content = format!(
+///     "{}\nPER|a@x.mssante.fr|8|10000000009||||||||N|\nPER|bad||||||||||N|\n",
+///     mssante_bal::Format::Feed.header()
+/// );
+/// let at = Utc.with_ymd_and_hms(2020, 12, 3, 10, 0, 0).unwrap();
+/// let d = Deposit { file_name: "BALMSS_OPE-1_20201203090000.txt", content: content.as_bytes(), operator: "OPE-1", at };
+/// let deposit = check_deposit(&d, &DepositPolicy::default(), |_| None);
+/// let policy = IntegrationPolicy::default();
+/// let ctx = RunContext { run_at: at, closed_through: NaiveDate::from_ymd_opt(2020, 12, 3).unwrap(), ownership: None, policy: &policy };
+/// let mut bals = OperatorBals::new();
+/// let report = integrate(&mut bals, d.content, &deposit, &ctx).unwrap();
+/// let t = report.totals();
+/// assert_eq!((t.lines, t.created, t.rejected, t.after), (2, 1, 1, 1));
+/// assert_eq!(report.outcomes[1].outcome, Outcome::Rejected);
+/// assert_eq!(bals.len(), 1);
+/// ```
+pub fn integrate(
+    bals: &mut OperatorBals,
+    content: &[u8],
+    deposit: &DepositReport,
+    ctx: &RunContext<'_>,
+) -> Result<IntegrationReport, Error> {
+    let config = ReaderConfig { max_line_len: ctx.policy.max_line_len, strict_field_count: false };
+    let mut reader = Reader::with_config(content, Format::Feed, config)?;
+    let previous = bals.map();
+    let mut next: HashMap<Box<str>, Box<str>> = HashMap::with_capacity(previous.len() + 16);
+    // First line of each address seen (accepted or not).
+    let mut first_line: HashMap<String, u64> = HashMap::with_capacity(previous.len() + 16);
+    let mut outcomes = Vec::with_capacity(previous.len() + 16);
+    let mut unattributed = false;
+    let operator = deposit.operator.as_str();
+    while let Some(item) = reader.next_item()? {
+        let rec = match item {
+            Item::Rejected(issue) => {
+                unattributed = true;
+                let line = issue.position.line;
+                let note = Issue::error(
+                    Code::LineUnattributed,
+                    issue.position,
+                    "this line cannot be tied to a BAL: no BAL of the operator is deleted by this file",
+                );
+                outcomes.push(BalOutcome {
+                    line: Some(line),
+                    address: String::new(),
+                    outcome: Outcome::Rejected,
+                    kept_previous: false,
+                    changes: Vec::new(),
+                    issues: vec![issue, note],
+                });
+                continue;
+            }
+            Item::Record(rec) => rec,
+        };
+        let line = rec.position.line;
+        let raw_address = rec.field(Column::Address);
+        let key = key_of(raw_address);
+        let mut issues = Vec::new();
+        if rec.field_count_mismatch {
+            let mut i = field_count_warning(&rec);
+            i.severity = Severity::Error;
+            issues.push(i);
+        }
+        match Bal::from_record(&rec, &ctx.policy.rules) {
+            Ok((_, warnings)) => issues.extend(warnings),
+            Err(errors) => issues.extend(errors),
+        }
+        if ctx.policy.strict_lengths {
+            for i in issues.iter_mut().filter(|i| i.code == Code::FieldTooLong) {
+                i.severity = Severity::Error;
+            }
+        }
+        if let (Some(own), Ok(addr)) = (ctx.ownership, Address::parse(raw_address))
+            && !own.serves(operator, addr.domain().as_str())
+        {
+            issues.push(
+                Issue::error(
+                    Code::DomainNotServed,
+                    rec.position,
+                    format!(
+                        "domain {} is not served by operator {operator} in the liste blanche",
+                        addr.domain().as_str()
+                    ),
+                )
+                .at_column(rec.layout().column_name(Column::Address)),
+            );
+        }
+        if key.is_empty() {
+            unattributed = true;
+            issues.push(Issue::error(
+                Code::LineUnattributed,
+                rec.position,
+                "this line cannot be tied to a BAL: no BAL of the operator is deleted by this file",
+            ));
+        } else if let Some(first) = first_line.get(&key) {
+            issues.push(
+                Issue::error(Code::DuplicateAddress, rec.position, format!("the address is already on line {first}"))
+                    .at_column(rec.layout().column_name(Column::Address)),
+            );
+        } else {
+            first_line.insert(key.clone(), line);
+        }
+        let rejected = issues.iter().any(Issue::is_error);
+        let mut outcome = BalOutcome {
+            line: Some(line),
+            address: raw_address.to_owned(),
+            outcome: Outcome::Rejected,
+            kept_previous: false,
+            changes: Vec::new(),
+            issues,
+        };
+        if rejected {
+            if !key.is_empty()
+                && !next.contains_key(key.as_str())
+                && let Some((k, v)) = previous.get_key_value(key.as_str())
+            {
+                next.insert(k.clone(), v.clone());
+                outcome.kept_previous = true;
+            }
+        } else {
+            let canonical = canonical_line(&rec);
+            outcome.outcome = match previous.get(key.as_str()) {
+                None => Outcome::Created,
+                Some(old) if **old == *canonical => Outcome::Unchanged,
+                Some(old) => {
+                    outcome.changes = diff_fields(old, &canonical);
+                    Outcome::Updated
+                }
+            };
+            next.insert(key.into_boxed_str(), canonical.into_boxed_str());
+        }
+        outcomes.push(outcome);
+    }
+    let mut absent: Vec<(&Box<str>, &Box<str>)> = previous.iter().filter(|(k, _)| !next.contains_key(&***k)).collect();
+    absent.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut kept = Vec::new();
+    for (k, v) in absent {
+        let address = v.split('|').nth(1).unwrap_or_default().to_owned();
+        let outcome = if unattributed {
+            kept.push((k.clone(), v.clone()));
+            Outcome::Kept
+        } else {
+            Outcome::Deleted
+        };
+        outcomes.push(BalOutcome {
+            line: None,
+            address,
+            outcome,
+            kept_previous: false,
+            changes: Vec::new(),
+            issues: Vec::new(),
+        });
+    }
+    next.extend(kept);
+    *bals = OperatorBals::from_map(next);
+    Ok(IntegrationReport {
+        run_at: ctx.run_at,
+        closed_through: ctx.closed_through,
+        file_name: deposit.file_name.clone(),
+        operator: deposit.operator.clone(),
+        deposited_at: deposit.deposited_at,
+        business_date: deposit.business_date,
+        sha256: deposit.sha256.clone(),
+        domains_checked: ctx.ownership.is_some(),
+        outcomes,
+    })
+}

@@ -1,0 +1,335 @@
+//! Reconciliation: what an operator sent (its feed) against what is published
+//! (the public extraction), and the day-over-day extraction diff per operator.
+//!
+//! The publication rules are explicit ([`PublicationRules`]): a red-listed BAL
+//! is not expected in the public file, nor are BALs of the types listed in
+//! [`PublicationRules::unpublished_types`] (APP by default). Finding one of
+//! them published anyway is its own finding, [`Finding::PublishedDespiteRule`],
+//! since it may expose a red-listed person.
+//!
+//! Only the part of the extraction that belongs to the operator is compared:
+//! the domains of the feed's addresses, plus the operator's domains in the
+//! liste blanche when an [`Ownership`] is given.
+
+use crate::directory::key_of;
+use crate::error::Error;
+use crate::ownership::Ownership;
+use crate::report::FieldChange;
+use mssante_bal::diff::{Diff, DomainCounts};
+use mssante_bal::{Bal, Column, Format, Item, Reader, Rules, parse_flag};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What is expected in the public extraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationRules {
+    /// Red-listed BALs are published (default false: they are not).
+    pub liste_rouge_published: bool,
+    /// BAL types never published (default `["APP"]`).
+    pub unpublished_types: Vec<String>,
+    /// Columns compared between the feed and the extraction.
+    pub compared: Vec<Column>,
+}
+
+impl Default for PublicationRules {
+    fn default() -> Self {
+        PublicationRules {
+            liste_rouge_published: false,
+            unpublished_types: vec!["APP".to_owned()],
+            compared: vec![
+                Column::BalType,
+                Column::PersonIdType,
+                Column::PersonId,
+                Column::StructureIdType,
+                Column::StructureId,
+                Column::Service,
+                Column::Dematerialisation,
+            ],
+        }
+    }
+}
+
+/// The kind of a discrepancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// Sent, expected, not published.
+    Missing,
+    /// Published on the operator's domains, not sent.
+    Unexpected,
+    /// Sent and published with different values.
+    Differing,
+    /// Sent, not to be published by the rules (red list, type), published.
+    PublishedDespiteRule,
+}
+
+/// One BAL that does not reconcile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discrepancy {
+    /// What is wrong.
+    pub finding: Finding,
+    /// The address (feed spelling when sent).
+    pub address: String,
+    /// Line in the feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed_line: Option<u64>,
+    /// Line in the extraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction_line: Option<u64>,
+    /// For `differing`: `before` is the feed value, `after` the published one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// For `published_despite_rule`: which rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// The result of a reconciliation. Totals add up: `expected = matching +
+/// differing + missing` and `published = matching + differing + unexpected +
+/// published_despite_rule + repeated`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// Feed data lines.
+    pub feed_lines: u64,
+    /// Feed lines not valid BAL records (integration would reject them): not expected.
+    pub feed_rejected: u64,
+    /// Valid feed BALs excluded from publication by the rules.
+    pub excluded: u64,
+    /// Valid feed BALs expected in the extraction.
+    pub expected: u64,
+    /// Extraction rows on the compared domains.
+    pub published: u64,
+    /// Extraction lines that are not records.
+    pub extraction_unreadable: u64,
+    /// Expected and published with the same values.
+    pub matching: u64,
+    /// Expected and published with different values.
+    pub differing: u64,
+    /// Expected, not published.
+    pub missing: u64,
+    /// Published, not sent.
+    pub unexpected: u64,
+    /// Excluded by a rule, published.
+    pub published_despite_rule: u64,
+    /// Further rows of an address already met in the extraction (one row per carrier).
+    pub repeated: u64,
+    /// The domains compared, sorted.
+    pub domains: Vec<String>,
+    /// Every discrepancy: in feed order for sent BALs, then unexpected ones in
+    /// extraction order.
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+impl Reconciliation {
+    /// Checks the accounting.
+    pub fn adds_up(&self) -> bool {
+        self.feed_lines == self.feed_rejected + self.excluded + self.expected
+            && self.expected == self.matching + self.differing + self.missing
+            && self.published
+                == self.matching + self.differing + self.unexpected + self.published_despite_rule + self.repeated
+            && self.discrepancies.len() as u64
+                == self.differing + self.missing + self.unexpected + self.published_despite_rule
+    }
+}
+
+struct Sent {
+    line: u64,
+    address: String,
+    values: Vec<String>,
+    excluded_by: Option<String>,
+    seen: bool,
+}
+
+fn normalise(c: Column, v: &str) -> String {
+    match c {
+        Column::Dematerialisation => match parse_flag(v) {
+            Some(true) => "O".to_owned(),
+            Some(false) => "N".to_owned(),
+            None => v.trim().to_owned(),
+        },
+        _ => v.trim().to_owned(),
+    }
+}
+
+fn domain_of(address: &str) -> String {
+    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// Reconciles an operator's feed with a public extraction.
+///
+/// ```
+/// use mssante_cr::reconcile::{reconcile, PublicationRules};
+/// let feed = format!("{}\nPER|a@x.mssante.fr|8|10000000009||||||||N|\nPER|b@x.mssante.fr|8|10000000017||||||||O|\n",
+///     mssante_bal::Format::Feed.header());
+/// let pad = "|".repeat(26);
+/// let ext = format!("{}\nPER|b@x.mssante.fr|8|10000000017|810000000017{pad}\nPER|c@x.mssante.fr|8|10000000025|810000000025{pad}\n",
+///     mssante_bal::Format::Extraction.header());
+/// let r = reconcile(feed.as_bytes(), ext.as_bytes(), &PublicationRules::default(), None, "OPE-1").unwrap();
+/// assert_eq!((r.missing, r.unexpected, r.published_despite_rule), (1, 1, 1));
+/// assert!(r.adds_up());
+/// ```
+pub fn reconcile(
+    feed: &[u8],
+    extraction: &[u8],
+    rules: &PublicationRules,
+    ownership: Option<&Ownership>,
+    operator: &str,
+) -> Result<Reconciliation, Error> {
+    let mut r = Reconciliation::default();
+    let mut sent: Vec<Sent> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut domains: BTreeSet<String> =
+        ownership.map(|o| o.domains(operator).map(str::to_owned).collect()).unwrap_or_default();
+    let mut reader = Reader::new(feed, Format::Feed)?;
+    while let Some(item) = reader.next_item()? {
+        r.feed_lines += 1;
+        let Item::Record(rec) = item else {
+            r.feed_rejected += 1;
+            continue;
+        };
+        if Bal::from_record(&rec, &Rules::default()).is_err() {
+            r.feed_rejected += 1;
+            continue;
+        }
+        let address = rec.field(Column::Address);
+        let key = key_of(address);
+        if by_key.contains_key(&key) {
+            // A repeated address: integration rejects it.
+            r.feed_rejected += 1;
+            continue;
+        }
+        domains.insert(domain_of(address));
+        let bal_type = rec.field(Column::BalType).trim();
+        let excluded_by = if !rules.liste_rouge_published && parse_flag(rec.field(Column::ListeRouge)) == Some(true) {
+            Some("liste rouge".to_owned())
+        } else if rules.unpublished_types.iter().any(|t| t.eq_ignore_ascii_case(bal_type)) {
+            Some(format!("type {bal_type} not published"))
+        } else {
+            None
+        };
+        if excluded_by.is_some() {
+            r.excluded += 1;
+        } else {
+            r.expected += 1;
+        }
+        let values = rules.compared.iter().map(|c| normalise(*c, rec.field(*c))).collect();
+        by_key.insert(key, sent.len());
+        sent.push(Sent { line: rec.position.line, address: address.to_owned(), values, excluded_by, seen: false });
+    }
+    let mut unexpected = Vec::new();
+    let mut in_feed_order: BTreeMap<usize, Discrepancy> = BTreeMap::new();
+    let mut reader = Reader::new(extraction, Format::Extraction)?;
+    while let Some(item) = reader.next_item()? {
+        let Item::Record(rec) = item else {
+            r.extraction_unreadable += 1;
+            continue;
+        };
+        let address = rec.field(Column::Address);
+        if !domains.contains(&domain_of(address)) {
+            continue;
+        }
+        r.published += 1;
+        let line = rec.position.line;
+        let Some(&i) = by_key.get(&key_of(address)) else {
+            unexpected.push(Discrepancy {
+                finding: Finding::Unexpected,
+                address: address.to_owned(),
+                feed_line: None,
+                extraction_line: Some(line),
+                fields: Vec::new(),
+                rule: None,
+            });
+            r.unexpected += 1;
+            continue;
+        };
+        let s = &mut sent[i];
+        if s.seen {
+            r.repeated += 1;
+            continue;
+        }
+        s.seen = true;
+        if let Some(rule) = &s.excluded_by {
+            r.published_despite_rule += 1;
+            in_feed_order.insert(
+                i,
+                Discrepancy {
+                    finding: Finding::PublishedDespiteRule,
+                    address: s.address.clone(),
+                    feed_line: Some(s.line),
+                    extraction_line: Some(line),
+                    fields: Vec::new(),
+                    rule: Some(rule.clone()),
+                },
+            );
+            continue;
+        }
+        let fields: Vec<FieldChange> = rules
+            .compared
+            .iter()
+            .zip(&s.values)
+            .filter_map(|(c, v)| {
+                let published = normalise(*c, rec.field(*c));
+                (published != *v).then(|| FieldChange {
+                    column: c.name().to_owned(),
+                    before: v.clone(),
+                    after: published,
+                })
+            })
+            .collect();
+        if fields.is_empty() {
+            r.matching += 1;
+        } else {
+            r.differing += 1;
+            in_feed_order.insert(
+                i,
+                Discrepancy {
+                    finding: Finding::Differing,
+                    address: s.address.clone(),
+                    feed_line: Some(s.line),
+                    extraction_line: Some(line),
+                    fields,
+                    rule: None,
+                },
+            );
+        }
+    }
+    for (i, s) in sent.iter().enumerate() {
+        if !s.seen && s.excluded_by.is_none() {
+            r.missing += 1;
+            in_feed_order.insert(
+                i,
+                Discrepancy {
+                    finding: Finding::Missing,
+                    address: s.address.clone(),
+                    feed_line: Some(s.line),
+                    extraction_line: None,
+                    fields: Vec::new(),
+                    rule: None,
+                },
+            );
+        }
+    }
+    r.discrepancies = in_feed_order.into_values().chain(unexpected).collect();
+    r.domains = domains.into_iter().collect();
+    Ok(r)
+}
+
+/// Adds up a day-over-day extraction diff per operator (through the liste
+/// blanche): a domain served by several operators counts for each; domains no
+/// operator serves are grouped under `""`.
+pub fn diff_by_operator(diff: &Diff, ownership: &Ownership) -> BTreeMap<String, DomainCounts> {
+    let mut out: BTreeMap<String, DomainCounts> = BTreeMap::new();
+    for (domain, c) in &diff.by_domain {
+        let mut ops: Vec<&str> = ownership.operators_of(domain).collect();
+        if ops.is_empty() {
+            ops.push("");
+        }
+        for op in ops {
+            let e = out.entry(op.to_owned()).or_default();
+            e.added += c.added;
+            e.removed += c.removed;
+            e.changed += c.changed;
+        }
+    }
+    out
+}

@@ -1,0 +1,200 @@
+//! The two reports: [`DepositReport`] (CR de dépôt, one per deposited file) and
+//! [`IntegrationReport`] (CR d'intégration, one per integrated file and run).
+//!
+//! Each has three forms, specified in `docs/formats/cr.md`: the `|` form
+//! ([`DepositReport::to_pipe`], [`DepositReport::from_pipe`], …), JSON through
+//! serde, and a French text for people ([`DepositReport::to_text`]). The pipe
+//! and JSON forms parse back to the same value.
+
+mod pipe;
+mod text;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mssante_bal::Issue;
+use serde::{Deserialize, Serialize};
+
+/// Whether a deposited file is accepted for integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepositOutcome {
+    /// The file will be integrated by the next run that closes its business date.
+    Accepted,
+    /// The file is refused as a whole; the reasons say why.
+    Rejected,
+}
+
+/// CR de dépôt: what happened to one deposited file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositReport {
+    /// The file name as deposited.
+    pub file_name: String,
+    /// The depositing operator (as authenticated by the caller).
+    pub operator: String,
+    /// When the file was deposited.
+    pub deposited_at: DateTime<Utc>,
+    /// The business date it belongs to (see [`crate::Schedule`]).
+    pub business_date: NaiveDate,
+    /// The generation time in the file name, when the name follows the pattern.
+    pub generated_at: Option<DateTime<Utc>>,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+    /// Accepted or rejected.
+    pub outcome: DepositOutcome,
+    /// Data lines (the header excluded), counted even when the file is rejected.
+    pub records: u64,
+    /// Every reason for a rejection (errors) and remarks (warnings).
+    pub reasons: Vec<Issue>,
+}
+
+impl DepositReport {
+    /// True when the file is accepted.
+    pub fn is_accepted(&self) -> bool {
+        self.outcome == DepositOutcome::Accepted
+    }
+}
+
+/// What integration did with one BAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// New BAL.
+    Created,
+    /// Existing BAL with changed fields.
+    Updated,
+    /// Existing BAL, same fields.
+    Unchanged,
+    /// Held before, absent from the file: removed.
+    Deleted,
+    /// The line is rejected; when it describes a BAL held before, that BAL is
+    /// kept as it was (`kept_previous`).
+    Rejected,
+    /// Held before, absent from a file that has lines which cannot be tied to
+    /// a BAL: kept, since one of those lines may describe it.
+    Kept,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 6] =
+        [Outcome::Created, Outcome::Updated, Outcome::Unchanged, Outcome::Deleted, Outcome::Rejected, Outcome::Kept];
+}
+
+/// One changed field of an updated BAL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Column name (canonical feed spelling).
+    pub column: String,
+    /// Value before.
+    pub before: String,
+    /// Value after.
+    pub after: String,
+}
+
+/// The outcome of one line of the file, or of one BAL held before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalOutcome {
+    /// Physical line in the file (the header is line 1); `None` for a BAL that
+    /// was not in the file (deleted or kept).
+    pub line: Option<u64>,
+    /// The address as written (empty when unreadable).
+    pub address: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// For a rejected line: the BAL it describes was held before and is kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kept_previous: bool,
+    /// For an updated BAL: the changed fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// Errors (rejected) and warnings (accepted) of the line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<Issue>,
+}
+
+/// Totals of an integration report, derived from its outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Data lines in the file.
+    pub lines: u64,
+    /// BALs created.
+    pub created: u64,
+    /// BALs updated.
+    pub updated: u64,
+    /// BALs unchanged.
+    pub unchanged: u64,
+    /// BALs deleted.
+    pub deleted: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Rejected lines whose BAL was held before and is kept.
+    pub rejected_kept: u64,
+    /// BALs absent from the file but kept (the file has unattributable lines).
+    pub kept: u64,
+    /// BALs the operator held before.
+    pub before: u64,
+    /// BALs the operator holds after.
+    pub after: u64,
+}
+
+impl Totals {
+    /// The accounting rules: every line has one outcome, every BAL held before
+    /// is updated, unchanged, deleted or kept, and the count after follows.
+    pub fn adds_up(&self) -> bool {
+        self.lines == self.created + self.updated + self.unchanged + self.rejected
+            && self.before == self.updated + self.unchanged + self.deleted + self.kept + self.rejected_kept
+            && self.after == self.created + self.updated + self.unchanged + self.kept + self.rejected_kept
+            && self.rejected_kept <= self.rejected
+    }
+}
+
+/// CR d'intégration: the integration of one deposited file by one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationReport {
+    /// When the run took place.
+    pub run_at: DateTime<Utc>,
+    /// The last business date the run closed.
+    pub closed_through: NaiveDate,
+    /// The integrated file.
+    pub file_name: String,
+    /// Its operator.
+    pub operator: String,
+    /// When it was deposited.
+    pub deposited_at: DateTime<Utc>,
+    /// Its business date.
+    pub business_date: NaiveDate,
+    /// SHA-256 of its content.
+    pub sha256: String,
+    /// Whether the addresses' domains were checked against the liste blanche.
+    pub domains_checked: bool,
+    /// One outcome per data line, in line order, then one per BAL held before
+    /// and absent from the file, by address.
+    pub outcomes: Vec<BalOutcome>,
+}
+
+impl IntegrationReport {
+    /// Counts the outcomes.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for o in &self.outcomes {
+            if o.line.is_some() {
+                t.lines += 1;
+            }
+            match o.outcome {
+                Outcome::Created => t.created += 1,
+                Outcome::Updated => t.updated += 1,
+                Outcome::Unchanged => t.unchanged += 1,
+                Outcome::Deleted => t.deleted += 1,
+                Outcome::Rejected => {
+                    t.rejected += 1;
+                    t.rejected_kept += u64::from(o.kept_previous);
+                }
+                Outcome::Kept => t.kept += 1,
+            }
+        }
+        t.before = t.updated + t.unchanged + t.deleted + t.kept + t.rejected_kept;
+        t.after = t.created + t.updated + t.unchanged + t.kept + t.rejected_kept;
+        t
+    }
+}

@@ -1,0 +1,342 @@
+//! The `|` form of both reports (`docs/formats/cr.md`).
+
+use super::{BalOutcome, DepositOutcome, DepositReport, FieldChange, IntegrationReport, Outcome, Totals};
+use crate::error::Error;
+use crate::schedule::{format_time, parse_time};
+use crate::sections::{DocWriter, Document, Row, Section};
+use chrono::NaiveDate;
+use mssante_bal::{Code, Issue, Position, Severity};
+use std::collections::HashMap;
+
+/// Magic line of a CR de dépôt.
+pub const DEPOSIT_MAGIC: &str = "CR-DEPOT v1";
+/// Magic line of a CR d'intégration.
+pub const INTEGRATION_MAGIC: &str = "CR-INTEGRATION v1";
+
+const ISSUE_COLUMNS: [&str; 7] = ["Ligne", "Enregistrement", "Octet", "Code", "Gravite", "Colonne", "Message"];
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "erreur",
+        Severity::Warning => "avertissement",
+    }
+}
+
+fn write_issue(w: &mut DocWriter, i: &Issue) {
+    w.row(&[
+        i.position.line.to_string(),
+        i.position.record.to_string(),
+        i.position.byte.to_string(),
+        i.code.as_str().to_owned(),
+        severity_word(i.severity).to_owned(),
+        i.column.clone().unwrap_or_default(),
+        i.message.clone(),
+    ]);
+}
+
+fn read_issue(s: &Section, r: &Row) -> Result<Issue, Error> {
+    let num = |v: &str| v.parse::<u64>().ok();
+    let severity = r.parse(s.col("Gravite")?, |v| match v {
+        "erreur" => Some(Severity::Error),
+        "avertissement" => Some(Severity::Warning),
+        _ => None,
+    })?;
+    let column = r.get(s.col("Colonne")?);
+    Ok(Issue {
+        code: r.parse(s.col("Code")?, Code::from_code)?,
+        severity,
+        position: Position {
+            line: r.parse(s.col("Ligne")?, num)?,
+            record: r.parse(s.col("Enregistrement")?, num)?,
+            byte: r.parse(s.col("Octet")?, num)?,
+        },
+        column: (!column.is_empty()).then(|| column.to_owned()),
+        message: r.get(s.col("Message")?).to_owned(),
+    })
+}
+
+fn date(v: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
+}
+
+fn single_row(s: &Section) -> Result<&Row, Error> {
+    match s.rows.as_slice() {
+        [r] => Ok(r),
+        _ => Err(Error::report(s.line, None, format!("section #{} must hold exactly one row", s.name))),
+    }
+}
+
+fn expect_magic(doc: &Document, magic: &str) -> Result<(), Error> {
+    if doc.magic == magic {
+        Ok(())
+    } else {
+        Err(Error::report(1, None, format!("expected #{magic}, found #{}", doc.magic)))
+    }
+}
+
+impl DepositReport {
+    /// Renders the `|` form.
+    pub fn to_pipe(&self) -> String {
+        let mut w = DocWriter::new(DEPOSIT_MAGIC);
+        w.section(
+            "DEPOT",
+            &[
+                "Fichier",
+                "Operateur",
+                "Depose le",
+                "Date metier",
+                "Genere le",
+                "Taille",
+                "SHA-256",
+                "Resultat",
+                "Enregistrements",
+            ],
+        );
+        w.row(&[
+            self.file_name.clone(),
+            self.operator.clone(),
+            format_time(self.deposited_at),
+            self.business_date.to_string(),
+            self.generated_at.map(format_time).unwrap_or_default(),
+            self.size.to_string(),
+            self.sha256.clone(),
+            match self.outcome {
+                DepositOutcome::Accepted => "ACCEPTE",
+                DepositOutcome::Rejected => "REJETE",
+            }
+            .to_owned(),
+            self.records.to_string(),
+        ]);
+        w.section("MOTIFS", &ISSUE_COLUMNS);
+        for i in &self.reasons {
+            write_issue(&mut w, i);
+        }
+        w.finish()
+    }
+
+    /// Parses the `|` form.
+    ///
+    /// ```
+    /// # use mssante_cr::DepositReport;
+    /// let text = "#CR-DEPOT v1\n#DEPOT\nFichier|Operateur|Depose le|Date metier|Genere le|Taille|SHA-256|Resultat|Enregistrements\n\
+    ///             BALMSS_OPE-1_20201203170000.txt|OPE-1|2020-12-03T18:00:00+01:00|2020-12-03||120|00|ACCEPTE|1\n\
+    ///             #MOTIFS\nLigne|Enregistrement|Octet|Code|Gravite|Colonne|Message\n";
+    /// let r = DepositReport::from_pipe(text).unwrap();
+    /// assert!(r.is_accepted());
+    /// assert_eq!(DepositReport::from_pipe(&r.to_pipe()).unwrap(), r);
+    /// ```
+    pub fn from_pipe(text: &str) -> Result<DepositReport, Error> {
+        let doc = Document::parse(text)?;
+        expect_magic(&doc, DEPOSIT_MAGIC)?;
+        let s = doc.section("DEPOT")?;
+        let r = single_row(s)?;
+        let mut report = DepositReport {
+            file_name: r.get(s.col("Fichier")?).to_owned(),
+            operator: r.get(s.col("Operateur")?).to_owned(),
+            deposited_at: r.parse(s.col("Depose le")?, parse_time)?,
+            business_date: r.parse(s.col("Date metier")?, date)?,
+            generated_at: r.parse_opt(s.col("Genere le")?, parse_time)?,
+            size: r.parse(s.col("Taille")?, |v| v.parse().ok())?,
+            sha256: r.get(s.col("SHA-256")?).to_owned(),
+            outcome: r.parse(s.col("Resultat")?, |v| match v {
+                "ACCEPTE" => Some(DepositOutcome::Accepted),
+                "REJETE" => Some(DepositOutcome::Rejected),
+                _ => None,
+            })?,
+            records: r.parse(s.col("Enregistrements")?, |v| v.parse().ok())?,
+            reasons: Vec::new(),
+        };
+        if let Some(m) = doc.opt_section("MOTIFS") {
+            for r in &m.rows {
+                report.reasons.push(read_issue(m, r)?);
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn outcome_word(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Created => "CREEE",
+        Outcome::Updated => "MODIFIEE",
+        Outcome::Unchanged => "INCHANGEE",
+        Outcome::Deleted => "SUPPRIMEE",
+        Outcome::Rejected => "REJETEE",
+        Outcome::Kept => "CONSERVEE",
+    }
+}
+
+fn outcome_of(v: &str) -> Option<Outcome> {
+    Outcome::ALL.into_iter().find(|o| outcome_word(*o) == v)
+}
+
+const TOTAL_COLUMNS: [&str; 10] = [
+    "Lignes",
+    "Creees",
+    "Modifiees",
+    "Inchangees",
+    "Supprimees",
+    "Rejetees",
+    "Rejetees conservees",
+    "Conservees",
+    "BAL avant",
+    "BAL apres",
+];
+
+impl Totals {
+    fn values(&self) -> [u64; 10] {
+        [
+            self.lines,
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.deleted,
+            self.rejected,
+            self.rejected_kept,
+            self.kept,
+            self.before,
+            self.after,
+        ]
+    }
+}
+
+impl IntegrationReport {
+    /// Renders the `|` form.
+    pub fn to_pipe(&self) -> String {
+        let mut w = DocWriter::new(INTEGRATION_MAGIC);
+        w.section(
+            "INTEGRATION",
+            &[
+                "Lancement",
+                "Dates closes jusqu'au",
+                "Fichier",
+                "Operateur",
+                "Depose le",
+                "Date metier",
+                "SHA-256",
+                "Domaines controles",
+            ],
+        );
+        w.row(&[
+            format_time(self.run_at),
+            self.closed_through.to_string(),
+            self.file_name.clone(),
+            self.operator.clone(),
+            format_time(self.deposited_at),
+            self.business_date.to_string(),
+            self.sha256.clone(),
+            if self.domains_checked { "O" } else { "N" }.to_owned(),
+        ]);
+        w.section("TOTAUX", &TOTAL_COLUMNS);
+        w.row(&self.totals().values().map(|v| v.to_string()));
+        w.section("BAL", &["Ligne", "Adresse", "Resultat", "Precedente conservee"]);
+        for o in &self.outcomes {
+            w.row(&[
+                o.line.map(|l| l.to_string()).unwrap_or_default().as_str(),
+                &o.address,
+                outcome_word(o.outcome),
+                if o.kept_previous { "O" } else { "" },
+            ]);
+        }
+        w.section("MODIFICATIONS", &["Ligne", "Colonne", "Avant", "Apres"]);
+        for o in &self.outcomes {
+            let line = o.line.map(|l| l.to_string()).unwrap_or_default();
+            for c in &o.changes {
+                w.row(&[line.as_str(), &c.column, &c.before, &c.after]);
+            }
+        }
+        w.section("ANOMALIES", &ISSUE_COLUMNS);
+        for o in &self.outcomes {
+            for i in &o.issues {
+                write_issue(&mut w, i);
+            }
+        }
+        w.finish()
+    }
+
+    /// Parses the `|` form. The totals must agree with the outcomes, every
+    /// change and anomaly must name the line of a BAL row.
+    pub fn from_pipe(text: &str) -> Result<IntegrationReport, Error> {
+        let doc = Document::parse(text)?;
+        expect_magic(&doc, INTEGRATION_MAGIC)?;
+        let s = doc.section("INTEGRATION")?;
+        let r = single_row(s)?;
+        let yes_no = |v: &str| match v {
+            "O" => Some(true),
+            "N" => Some(false),
+            _ => None,
+        };
+        let mut report = IntegrationReport {
+            run_at: r.parse(s.col("Lancement")?, parse_time)?,
+            closed_through: r.parse(s.col("Dates closes jusqu'au")?, date)?,
+            file_name: r.get(s.col("Fichier")?).to_owned(),
+            operator: r.get(s.col("Operateur")?).to_owned(),
+            deposited_at: r.parse(s.col("Depose le")?, parse_time)?,
+            business_date: r.parse(s.col("Date metier")?, date)?,
+            sha256: r.get(s.col("SHA-256")?).to_owned(),
+            domains_checked: r.parse(s.col("Domaines controles")?, yes_no)?,
+            outcomes: Vec::new(),
+        };
+        let b = doc.section("BAL")?;
+        let (cl, ca, cr, ck) = (b.col("Ligne")?, b.col("Adresse")?, b.col("Resultat")?, b.col("Precedente conservee")?);
+        let mut by_line = HashMap::new();
+        for r in &b.rows {
+            let line = r.parse_opt(cl, |v| v.parse::<u64>().ok())?;
+            if let Some(l) = line
+                && by_line.insert(l, report.outcomes.len()).is_some()
+            {
+                return Err(Error::report(r.line, Some("Ligne"), format!("line {l} has two outcomes")));
+            }
+            report.outcomes.push(BalOutcome {
+                line,
+                address: r.get(ca).to_owned(),
+                outcome: r.parse(cr, outcome_of)?,
+                kept_previous: r.parse(ck, |v| match v {
+                    "O" => Some(true),
+                    "" => Some(false),
+                    _ => None,
+                })?,
+                changes: Vec::new(),
+                issues: Vec::new(),
+            });
+        }
+        let target = |r: &Row, line: u64| {
+            by_line
+                .get(&line)
+                .copied()
+                .ok_or_else(|| Error::report(r.line, Some("Ligne"), format!("line {line} has no row in section #BAL")))
+        };
+        if let Some(m) = doc.opt_section("MODIFICATIONS") {
+            let (cl, cc, cb, cn) = (m.col("Ligne")?, m.col("Colonne")?, m.col("Avant")?, m.col("Apres")?);
+            for r in &m.rows {
+                let i = target(r, r.parse(cl, |v| v.parse().ok())?)?;
+                report.outcomes[i].changes.push(FieldChange {
+                    column: r.get(cc).to_owned(),
+                    before: r.get(cb).to_owned(),
+                    after: r.get(cn).to_owned(),
+                });
+            }
+        }
+        if let Some(a) = doc.opt_section("ANOMALIES") {
+            for r in &a.rows {
+                let issue = read_issue(a, r)?;
+                let i = target(r, issue.position.line)?;
+                report.outcomes[i].issues.push(issue);
+            }
+        }
+        let t = doc.section("TOTAUX")?;
+        let row = single_row(t)?;
+        let computed = report.totals().values();
+        for (name, want) in TOTAL_COLUMNS.iter().zip(computed) {
+            let got: u64 = row.parse(t.col(name)?, |v| v.parse().ok())?;
+            if got != want {
+                return Err(Error::report(
+                    row.line,
+                    Some(name),
+                    format!("total {got} does not match the {want} outcomes listed"),
+                ));
+            }
+        }
+        Ok(report)
+    }
+}

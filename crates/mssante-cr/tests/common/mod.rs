@@ -1,0 +1,83 @@
+//! Synthetic feeds for the tests (generated names, valid check digits).
+#![allow(dead_code)]
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Paris;
+use mssante_bal::Format;
+use mssante_bal::generate::Generator;
+use mssante_bal::liste_blanche::ListeBlanche;
+use mssante_cr::{OperatorRule, Ownership};
+
+/// A small universe: operators, their liste blanche, and a pool of valid feed
+/// lines per operator.
+pub struct World {
+    pub operators: Vec<String>,
+    pub pools: Vec<Vec<String>>,
+    pub liste_blanche: Vec<u8>,
+}
+
+impl World {
+    pub fn new(seed: u64, per_operator: u64, operators: usize) -> World {
+        // A universe large enough for every operator to serve a domain of its own.
+        let mut g = Generator::new(seed, 6000);
+        let mut lb = Vec::new();
+        g.write_liste_blanche(&mut lb).unwrap();
+        let serving: Vec<usize> =
+            (0..g.operators().len()).filter(|i| g.domains().iter().any(|d| d.operator == *i)).take(operators).collect();
+        assert_eq!(serving.len(), operators, "not enough operators with domains");
+        let ids: Vec<String> = serving.iter().map(|i| g.operators()[*i].id.clone()).collect();
+        let mut pools = Vec::new();
+        for i in serving {
+            let mut buf = Vec::new();
+            g.write_feed(i, &mut buf).unwrap();
+            let text = String::from_utf8(buf).unwrap();
+            pools.push(text.lines().skip(1).take(per_operator as usize + 40).map(str::to_owned).collect());
+        }
+        World { operators: ids, pools, liste_blanche: lb }
+    }
+
+    pub fn ownership(&self) -> Ownership {
+        Ownership::from_liste_blanche(&ListeBlanche::parse(&self.liste_blanche).unwrap(), &OperatorRule::default())
+    }
+
+    /// The feed of operator `op` on `day`: the first `base` pool lines, minus a
+    /// few dropped that day, with a few services changed, plus one pool line
+    /// added per day.
+    pub fn feed(&self, op: usize, day: u32, base: usize) -> String {
+        let pool = &self.pools[op];
+        let mut out = Format::Feed.header();
+        out.push('\n');
+        let d = day as usize;
+        for (i, l) in pool.iter().enumerate().take(base) {
+            if (i * 7 + d) % 23 == 0 {
+                continue;
+            }
+            let mut f: Vec<&str> = l.split('|').collect();
+            let service = format!("Service J{day}");
+            if (i + d) % 17 == 0 {
+                f[7] = &service;
+            }
+            out.push_str(&f.join("|"));
+            out.push('\n');
+        }
+        for l in pool.iter().skip(base).take(d.min(pool.len().saturating_sub(base))) {
+            out.push_str(l);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// An instant given in Paris local time.
+pub fn paris(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Paris.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+}
+
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Data lines of a file.
+pub fn data_lines(s: &str) -> u64 {
+    s.lines().count() as u64 - 1
+}
