@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+mod cr;
 mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -32,6 +33,37 @@ enum Command {
     ListeBlanche(ListeBlancheCmd),
     /// Write deterministic synthetic files.
     Generate(GenerateArgs),
+    /// Deposit a feed file into a state folder and print its CR de dépôt.
+    ///
+    /// Exit status: 0 accepted, 1 rejected, 2 the state is unusable.
+    Deposit(cr::DepositArgs),
+    /// Run an integration: every accepted deposit whose business date is closed
+    /// at the run time, in date order; writes one CR d'intégration per file.
+    ///
+    /// Exit status: 0 every line integrated, 1 some lines rejected, 2 error.
+    Run(cr::RunArgs),
+    /// Compare an operator's feed with a public extraction.
+    ///
+    /// Exit status: 0 they reconcile, 1 discrepancies, 2 a file is unusable.
+    Reconcile(cr::ReconcileArgs),
+    /// CR de dépôt and CR d'intégration files.
+    #[command(subcommand)]
+    Cr(CrCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum CrCmd {
+    /// Parse a report (`|` form) and print it in French, or as JSON.
+    Show {
+        /// The report file.
+        file: PathBuf,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// How many lines of detail the text lists.
+        #[arg(long, default_value_t = 50)]
+        detail: usize,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -148,6 +180,10 @@ fn main() -> ExitCode {
             commands::liste_blanche(&file, json, domain.as_deref())
         }
         Command::Generate(a) => commands::generate(&a),
+        Command::Deposit(a) => cr::deposit(&a),
+        Command::Run(a) => cr::run(&a),
+        Command::Reconcile(a) => cr::reconcile(&a),
+        Command::Cr(CrCmd::Show { file, json, detail }) => cr::show(&file, json, detail),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -182,3 +182,91 @@ fn liste_blanche_check() {
     assert_eq!(v["entries_rejected"], 0);
     assert_eq!(v["operators_of"].as_array().unwrap().len(), 2);
 }
+
+/// A feed file of `lines` records for operator OPE-1 generated at `stamp`.
+fn feed_file(dir: &Path, stamp: &str, addresses: &[&str]) -> PathBuf {
+    let header = "Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|Identification nationale PP|Type identifiant structure|Identification Structure|Service de rattachement|Description|Responsable|Dématérialisation|Liste rouge|Rang";
+    let mut text = format!("{header}\n");
+    for a in addresses {
+        text.push_str(&format!("PER|{a}|8|10000000009|810000000009||||||O|N|1\n"));
+    }
+    let p = dir.join(format!("BALMSS_OPE-1_{stamp}.txt"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn deposit_run_and_show_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    let day3 = feed_file(dir.path(), "20201203160000", &["a@ch-x.mssante.fr", "b@ch-x.mssante.fr"]);
+    let day4 = feed_file(dir.path(), "20201204160000", &["a@ch-x.mssante.fr", "c@ch-x.mssante.fr", "bad"]);
+    for (f, at) in [(&day3, "2020-12-03T17:00"), (&day4, "2020-12-04T17:00")] {
+        let out = run(&["deposit", f.to_str().unwrap(), "--operator", "OPE-1", "--state", s, "--at", at, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(json(&out)["outcome"], "accepted");
+    }
+    // The same file again is a duplicate; another operator's name is refused.
+    let out = run(&[
+        "deposit",
+        day3.to_str().unwrap(),
+        "--operator",
+        "OPE-1",
+        "--state",
+        s,
+        "--at",
+        "2020-12-04T18:00",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["reasons"][0]["code"], "D407");
+    let out = run(&["deposit", day4.to_str().unwrap(), "--operator", "OPE-2", "--state", s, "--json"]);
+    assert_eq!(json(&out)["reasons"][0]["code"], "D402");
+
+    // A catch-up run on the 5th in the morning integrates the 3rd then the 4th.
+    let out = run(&["run", "--state", s, "--at", "2020-12-05T09:00", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "a line is rejected: {}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["closed_through"], "2020-12-04");
+    let files = v["integrated"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["business_date"], "2020-12-03");
+    assert_eq!(files[1]["totals"]["created"], 1);
+    assert_eq!(files[1]["totals"]["deleted"], 1);
+    assert_eq!(files[1]["totals"]["rejected"], 1);
+    assert_eq!(files[1]["totals"]["unchanged"], 1);
+    let report = files[1]["report_file"].as_str().unwrap().to_owned();
+    // Nothing twice.
+    let again = json(&run(&["run", "--state", s, "--at", "2020-12-05T09:00", "--json"]));
+    assert_eq!(again["integrated"].as_array().unwrap().len(), 0);
+
+    let out = run(&["cr", "show", &report, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["totals"]["lines"], 3);
+    assert_eq!(v["report"]["outcomes"][2]["issues"][0]["code"], "E203");
+    let text = String::from_utf8(run(&["cr", "show", &report]).stdout).unwrap();
+    assert!(text.contains("Compte rendu d'intégration") && text.contains("supprimée b@ch-x.mssante.fr"), "{text}");
+    let bogus = dir.path().join("bogus.txt");
+    std::fs::write(&bogus, "#CR-INTEGRATION v1\n#INTEGRATION\nLancement\nhier\n").unwrap();
+    let out = run(&["cr", "show", bogus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
+}
+
+#[test]
+fn reconcile_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = feed_file(dir.path(), "20201203160000", &["a@ch-x.mssante.fr", "b@ch-x.mssante.fr"]);
+    let ext = dir.path().join("ext.txt");
+    let pad = "|".repeat(26);
+    std::fs::write(&ext, format!("{HEADER}\nPER|a@ch-x.mssante.fr|8|10000000009|810000000009{pad}\nPER|z@ch-x.mssante.fr|8|10000000009|810000000009{pad}\n")).unwrap();
+    let out = run(&["reconcile", feed.to_str().unwrap(), ext.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["operator"], "OPE-1");
+    let r = &v["reconciliation"];
+    assert_eq!((r["missing"].as_u64(), r["unexpected"].as_u64(), r["differing"].as_u64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(r["discrepancies"].as_array().unwrap().len(), 3);
+}

@@ -9,6 +9,27 @@
 mod pipe;
 mod text;
 
+pub use pipe::{DEPOSIT_MAGIC, INTEGRATION_MAGIC};
+
+/// The two kinds of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// CR de dépôt.
+    Deposit,
+    /// CR d'intégration.
+    Integration,
+}
+
+/// Which report a `|` form holds, from its first line.
+pub fn pipe_kind(text: &str) -> Option<ReportKind> {
+    let first = text.strip_prefix('\u{feff}').unwrap_or(text).lines().next()?.trim_end_matches('\r');
+    match first.strip_prefix('#')? {
+        DEPOSIT_MAGIC => Some(ReportKind::Deposit),
+        INTEGRATION_MAGIC => Some(ReportKind::Integration),
+        _ => None,
+    }
+}
+
 use chrono::{DateTime, NaiveDate, Utc};
 use mssante_bal::Issue;
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,7 @@ use mssante_bal::{Issue, Severity};
 use std::fmt::Write as _;
 
 fn when(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Paris).format("%d/%m/%Y à %Hh%M:%S (heure de Paris)").to_string()
+    t.with_timezone(&Paris).format("%d/%m/%Y à %Hh%M (heure de Paris)").to_string()
 }
 
 fn issue_line(out: &mut String, i: &Issue) {
