@@ -17,7 +17,8 @@ pub fn columns() -> &'static [Column] {
 
 /// The canonical line of a record: the feed columns in canonical order.
 pub fn canonical_line(rec: &RawRecord<'_>) -> String {
-    let mut s = String::with_capacity(rec.line().len() + 16);
+    let len = columns().iter().map(|c| rec.field(*c).len()).sum::<usize>() + columns().len() - 1;
+    let mut s = String::with_capacity(len);
     for (i, c) in columns().iter().enumerate() {
         if i > 0 {
             s.push('|');
@@ -32,10 +33,36 @@ pub fn key_of(address: &str) -> String {
     address.trim().to_lowercase()
 }
 
+/// The key of an address, borrowed when it is already a key (the common case:
+/// ASCII without capitals or surrounding spaces).
+pub fn key_cow(address: &str) -> std::borrow::Cow<'_, str> {
+    let t = address.trim();
+    if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(t)
+    } else {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    }
+}
+
+/// True when a record has exactly this canonical line, compared field by field
+/// without building it.
+pub fn same_line(rec: &RawRecord<'_>, canonical: &str) -> bool {
+    let mut old = canonical.split('|');
+    columns().iter().all(|c| old.next() == Some(rec.field(*c))) && old.next().is_none()
+}
+
+/// One stored BAL: its canonical line, and a mark used during an integration
+/// (0 outside one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) line: Box<str>,
+    pub(crate) mark: u64,
+}
+
 /// The BALs of one operator.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperatorBals {
-    bals: HashMap<Box<str>, Box<str>>,
+    bals: HashMap<Box<str>, Entry>,
 }
 
 impl OperatorBals {
@@ -56,7 +83,7 @@ impl OperatorBals {
 
     /// The canonical line of the BAL with this key (see [`key_of`]).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.bals.get(key).map(|v| &**v)
+        self.bals.get(key).map(|v| &*v.line)
     }
 
     /// True when a BAL has this key.
@@ -66,17 +93,13 @@ impl OperatorBals {
 
     /// Keys and canonical lines, sorted by key.
     pub fn sorted(&self) -> Vec<(&str, &str)> {
-        let mut v: Vec<(&str, &str)> = self.bals.iter().map(|(k, l)| (&**k, &**l)).collect();
+        let mut v: Vec<(&str, &str)> = self.bals.iter().map(|(k, e)| (&**k, &*e.line)).collect();
         v.sort_unstable_by(|a, b| a.0.cmp(b.0));
         v
     }
 
-    pub(crate) fn from_map(bals: HashMap<Box<str>, Box<str>>) -> Self {
-        OperatorBals { bals }
-    }
-
-    pub(crate) fn map(&self) -> &HashMap<Box<str>, Box<str>> {
-        &self.bals
+    pub(crate) fn map_mut(&mut self) -> &mut HashMap<Box<str>, Entry> {
+        &mut self.bals
     }
 
     /// Writes the BALs as a feed file (canonical header, sorted by key, LF).
@@ -100,7 +123,8 @@ impl OperatorBals {
             match item {
                 Item::Record(rec) => {
                     let key = key_of(rec.field(Column::Address));
-                    bals.insert(key.into_boxed_str(), canonical_line(&rec).into_boxed_str());
+                    let line = canonical_line(&rec).into_boxed_str();
+                    bals.insert(key.into_boxed_str(), Entry { line, mark: 0 });
                 }
                 Item::Rejected(issue) => {
                     return Err(Error::State(format!("directory file: {issue}")));

@@ -21,13 +21,13 @@
 //! tied to a BAL (`E234`): then no BAL is deleted by this file, the absent ones
 //! are [`Outcome::Kept`].
 
-use crate::directory::{OperatorBals, canonical_line, columns, key_of};
+use crate::directory::{Entry, OperatorBals, canonical_line, columns, key_cow, same_line};
 use crate::error::Error;
 use crate::ownership::Ownership;
 use crate::report::{BalOutcome, DepositReport, FieldChange, IntegrationReport, Outcome};
 use chrono::{DateTime, NaiveDate, Utc};
 use mssante_bal::reader::field_count_warning;
-use mssante_bal::{Address, Bal, Code, Column, Format, Issue, Item, Reader, ReaderConfig, Rules, Severity};
+use mssante_bal::{Address, Code, Column, Format, Issue, Item, Reader, ReaderConfig, Rules, Severity, validate};
 use std::collections::HashMap;
 
 /// Integration settings.
@@ -64,6 +64,8 @@ pub struct RunContext<'a> {
     pub policy: &'a IntegrationPolicy,
 }
 
+const UNATTRIBUTED: &str = "this line cannot be tied to a BAL: no BAL of the operator is deleted by this file";
+
 fn diff_fields(before: &str, after: &str) -> Vec<FieldChange> {
     let mut out = Vec::new();
     for ((c, b), a) in columns().iter().zip(before.split('|')).zip(after.split('|')) {
@@ -77,6 +79,8 @@ fn diff_fields(before: &str, after: &str) -> Vec<FieldChange> {
 /// Integrates `content` (an accepted deposit described by `deposit`) into
 /// `bals`, the operator's BALs, and returns the report. On `Err` (the file has
 /// no usable header) `bals` is left as it was.
+///
+/// The work is done in place: unchanged BALs cost no allocation.
 ///
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
@@ -106,24 +110,24 @@ pub fn integrate(
     ctx: &RunContext<'_>,
 ) -> Result<IntegrationReport, Error> {
     let config = ReaderConfig { max_line_len: ctx.policy.max_line_len, strict_field_count: false };
+    // Header errors come out here, before `bals` is touched; after the header a
+    // reader over a byte slice cannot fail.
     let mut reader = Reader::with_config(content, Format::Feed, config)?;
-    let previous = bals.map();
-    let mut next: HashMap<Box<str>, Box<str>> = HashMap::with_capacity(previous.len() + 16);
-    // First line of each address seen (accepted or not).
-    let mut first_line: HashMap<String, u64> = HashMap::with_capacity(previous.len() + 16);
-    let mut outcomes = Vec::with_capacity(previous.len() + 16);
+    let address_index = columns().iter().position(|c| *c == Column::Address).unwrap_or(1);
+    // In place: the mark of an entry is the first line that names it (0: not
+    // named yet), so that unnamed entries are the deleted ones.
+    let map = bals.map_mut();
+    let mut rejected_new: HashMap<String, u64> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(map.len() + 16);
     let mut unattributed = false;
     let operator = deposit.operator.as_str();
+    let mut issues = Vec::new();
     while let Some(item) = reader.next_item()? {
         let rec = match item {
             Item::Rejected(issue) => {
                 unattributed = true;
                 let line = issue.position.line;
-                let note = Issue::error(
-                    Code::LineUnattributed,
-                    issue.position,
-                    "this line cannot be tied to a BAL: no BAL of the operator is deleted by this file",
-                );
+                let note = Issue::error(Code::LineUnattributed, issue.position, UNATTRIBUTED);
                 outcomes.push(BalOutcome {
                     line: Some(line),
                     address: String::new(),
@@ -138,105 +142,122 @@ pub fn integrate(
         };
         let line = rec.position.line;
         let raw_address = rec.field(Column::Address);
-        let key = key_of(raw_address);
-        let mut issues = Vec::new();
+        let key = key_cow(raw_address);
         if rec.field_count_mismatch {
             let mut i = field_count_warning(&rec);
             i.severity = Severity::Error;
             issues.push(i);
         }
-        match Bal::from_record(&rec, &ctx.policy.rules) {
-            Ok((_, warnings)) => issues.extend(warnings),
-            Err(errors) => issues.extend(errors),
-        }
+        let typed = validate(&rec, Format::Feed, &ctx.policy.rules, rec.position, &mut issues);
         if ctx.policy.strict_lengths {
             for i in issues.iter_mut().filter(|i| i.code == Code::FieldTooLong) {
                 i.severity = Severity::Error;
             }
         }
-        if let (Some(own), Ok(addr)) = (ctx.ownership, Address::parse(raw_address))
-            && !own.serves(operator, addr.domain().as_str())
-        {
-            issues.push(
-                Issue::error(
-                    Code::DomainNotServed,
-                    rec.position,
-                    format!(
-                        "domain {} is not served by operator {operator} in the liste blanche",
-                        addr.domain().as_str()
-                    ),
-                )
-                .at_column(rec.layout().column_name(Column::Address)),
-            );
+        if let Some(own) = ctx.ownership {
+            let parsed;
+            let address = match &typed {
+                Some(t) => Some(&t.address),
+                None => {
+                    parsed = Address::parse(raw_address).ok();
+                    parsed.as_ref()
+                }
+            };
+            if let Some(addr) = address
+                && !own.serves(operator, addr.domain().as_str())
+            {
+                issues.push(
+                    Issue::error(
+                        Code::DomainNotServed,
+                        rec.position,
+                        format!(
+                            "domain {} is not served by operator {operator} in the liste blanche",
+                            addr.domain().as_str()
+                        ),
+                    )
+                    .at_column(rec.layout().column_name(Column::Address)),
+                );
+            }
         }
+        let mut duplicate = false;
         if key.is_empty() {
             unattributed = true;
-            issues.push(Issue::error(
-                Code::LineUnattributed,
-                rec.position,
-                "this line cannot be tied to a BAL: no BAL of the operator is deleted by this file",
-            ));
-        } else if let Some(first) = first_line.get(&key) {
-            issues.push(
-                Issue::error(Code::DuplicateAddress, rec.position, format!("the address is already on line {first}"))
-                    .at_column(rec.layout().column_name(Column::Address)),
-            );
+            issues.push(Issue::error(Code::LineUnattributed, rec.position, UNATTRIBUTED));
         } else {
-            first_line.insert(key.clone(), line);
+            let first = map.get(&*key).map(|e| e.mark).filter(|m| *m != 0).or_else(|| rejected_new.get(&*key).copied());
+            if let Some(first) = first {
+                duplicate = true;
+                issues.push(
+                    Issue::error(
+                        Code::DuplicateAddress,
+                        rec.position,
+                        format!("the address is already on line {first}"),
+                    )
+                    .at_column(rec.layout().column_name(Column::Address)),
+                );
+            }
         }
-        let rejected = issues.iter().any(Issue::is_error);
         let mut outcome = BalOutcome {
             line: Some(line),
             address: raw_address.to_owned(),
             outcome: Outcome::Rejected,
             kept_previous: false,
             changes: Vec::new(),
-            issues,
+            issues: std::mem::take(&mut issues),
         };
-        if rejected {
-            if !key.is_empty()
-                && !next.contains_key(key.as_str())
-                && let Some((k, v)) = previous.get_key_value(key.as_str())
-            {
-                next.insert(k.clone(), v.clone());
-                outcome.kept_previous = true;
+        if outcome.issues.iter().any(Issue::is_error) {
+            if !key.is_empty() && !duplicate {
+                match map.get_mut(&*key) {
+                    Some(e) => {
+                        e.mark = line;
+                        outcome.kept_previous = true;
+                    }
+                    None => {
+                        rejected_new.insert(key.into_owned(), line);
+                    }
+                }
             }
         } else {
-            let canonical = canonical_line(&rec);
-            outcome.outcome = match previous.get(key.as_str()) {
-                None => Outcome::Created,
-                Some(old) if **old == *canonical => Outcome::Unchanged,
-                Some(old) => {
-                    outcome.changes = diff_fields(old, &canonical);
-                    Outcome::Updated
+            outcome.outcome = match map.get_mut(&*key) {
+                Some(e) => {
+                    e.mark = line;
+                    if same_line(&rec, &e.line) {
+                        Outcome::Unchanged
+                    } else {
+                        let canonical = canonical_line(&rec);
+                        outcome.changes = diff_fields(&e.line, &canonical);
+                        e.line = canonical.into_boxed_str();
+                        Outcome::Updated
+                    }
+                }
+                None => {
+                    let entry = Entry { line: canonical_line(&rec).into_boxed_str(), mark: line };
+                    map.insert(key.into_owned().into_boxed_str(), entry);
+                    Outcome::Created
                 }
             };
-            next.insert(key.into_boxed_str(), canonical.into_boxed_str());
         }
         outcomes.push(outcome);
     }
-    let mut absent: Vec<(&Box<str>, &Box<str>)> = previous.iter().filter(|(k, _)| !next.contains_key(&***k)).collect();
+    let mut absent: Vec<(&str, &str)> =
+        map.iter().filter(|(_, e)| e.mark == 0).map(|(k, e)| (&**k, &*e.line)).collect();
     absent.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut kept = Vec::new();
-    for (k, v) in absent {
-        let address = v.split('|').nth(1).unwrap_or_default().to_owned();
-        let outcome = if unattributed {
-            kept.push((k.clone(), v.clone()));
-            Outcome::Kept
-        } else {
-            Outcome::Deleted
-        };
+    let gone = if unattributed { Outcome::Kept } else { Outcome::Deleted };
+    for (_, line) in absent {
         outcomes.push(BalOutcome {
             line: None,
-            address,
-            outcome,
+            address: line.split('|').nth(address_index).unwrap_or_default().to_owned(),
+            outcome: gone,
             kept_previous: false,
             changes: Vec::new(),
             issues: Vec::new(),
         });
     }
-    next.extend(kept);
-    *bals = OperatorBals::from_map(next);
+    map.retain(|_, e| {
+        let keep = e.mark != 0 || unattributed;
+        e.mark = 0;
+        keep
+    });
     Ok(IntegrationReport {
         run_at: ctx.run_at,
         closed_through: ctx.closed_through,

@@ -73,7 +73,10 @@ impl Ownership {
 
     /// True when `operator` serves `domain` (case-insensitive).
     pub fn serves(&self, operator: &str, domain: &str) -> bool {
-        self.by_operator.get(operator).is_some_and(|s| s.contains(&domain.trim().to_ascii_lowercase()))
+        let d = domain.trim();
+        self.by_operator.get(operator).is_some_and(|s| {
+            if d.bytes().any(|b| b.is_ascii_uppercase()) { s.contains(&d.to_ascii_lowercase()) } else { s.contains(d) }
+        })
     }
 
     /// The domains of an operator, sorted.

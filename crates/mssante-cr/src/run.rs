@@ -137,10 +137,13 @@ impl<S: Store> Integrator<S> {
             }
             let content = self.store.content(d.seq)?;
             let bals = loaded.get_mut(&op).ok_or_else(|| Error::State("operator not loaded".into()))?;
-            let mut next = bals.clone();
-            let report = integrate(&mut next, &content, &d.report, &ctx)?;
-            self.store.commit(d.seq, &next, &report)?;
-            *bals = next;
+            // In place; if the commit fails the copy in memory is dropped, the
+            // store still holds the previous state and the run stops.
+            let report = integrate(bals, &content, &d.report, &ctx)?;
+            if let Err(e) = self.store.commit(d.seq, bals, &report) {
+                loaded.remove(&op);
+                return Err(e);
+            }
             integrated.push((d.seq, report));
         }
         Ok(RunSummary { run_at: at, closed_through, integrated, pending })
