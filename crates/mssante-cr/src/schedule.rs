@@ -65,9 +65,17 @@ impl Schedule {
 }
 
 /// Renders an instant in Paris local time, RFC 3339 with its offset
-/// (`2020-12-11T20:00:00+01:00`); [`parse_time`] reads it back.
+/// (`2020-12-11T20:00:00+01:00`); [`parse_time`] reads it back. Before 1911
+/// Paris kept its local mean time (UTC+00:09:21), an offset RFC 3339 cannot
+/// write: such instants are written in UTC (`Z`) so that nothing is lost.
 pub fn format_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Paris).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    use chrono::Offset;
+    let local = t.with_timezone(&Paris);
+    if local.offset().fix().local_minus_utc() % 60 == 0 {
+        local.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    } else {
+        t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
 }
 
 /// Parses an RFC 3339 instant (any offset, or `Z`).
@@ -87,6 +95,15 @@ mod tests {
         assert_eq!(s.business_date(t), NaiveDate::from_ymd_opt(2021, 7, 2).unwrap());
         assert_eq!(s.run_time(NaiveDate::from_ymd_opt(2021, 7, 1).unwrap()), t);
         assert_eq!(format_time(t), "2021-07-01T20:00:00+02:00");
+        assert_eq!(parse_time(&format_time(t)), Some(t));
+    }
+
+    /// Fuzz regression (cr_deposit_report): Paris local mean time before 1911 is
+    /// UTC+00:09:21; written with a minute offset, 21 seconds were lost.
+    #[test]
+    fn fuzz_regression_local_mean_time() {
+        let t = Utc.with_ymd_and_hms(1701, 12, 5, 8, 0, 21).unwrap();
+        assert_eq!(format_time(t), "1701-12-05T08:00:21Z");
         assert_eq!(parse_time(&format_time(t)), Some(t));
     }
 }

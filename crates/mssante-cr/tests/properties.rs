@@ -169,7 +169,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
-    (0i64..4_000_000_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+    (-9_000_000_000i64..4_000_000_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
 }
 
 fn date() -> impl Strategy<Value = NaiveDate> {

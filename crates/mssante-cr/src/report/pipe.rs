@@ -287,12 +287,16 @@ impl IntegrationReport {
             {
                 return Err(Error::report(r.line, Some("Ligne"), format!("line {l} has two outcomes")));
             }
+            let outcome = r.parse(cr, outcome_of)?;
+            if line.is_some() == matches!(outcome, Outcome::Deleted | Outcome::Kept) {
+                return Err(Error::report(r.line, Some("Ligne"), "SUPPRIMEE and CONSERVEE rows alone have no line"));
+            }
             report.outcomes.push(BalOutcome {
                 line,
                 address: r.get(ca).to_owned(),
-                outcome: r.parse(cr, outcome_of)?,
+                outcome,
                 kept_previous: r.parse(ck, |v| match v {
-                    "O" => Some(true),
+                    "O" if outcome == Outcome::Rejected => Some(true),
                     "" => Some(false),
                     _ => None,
                 })?,
@@ -310,6 +314,9 @@ impl IntegrationReport {
             let (cl, cc, cb, cn) = (m.col("Ligne")?, m.col("Colonne")?, m.col("Avant")?, m.col("Apres")?);
             for r in &m.rows {
                 let i = target(r, r.parse(cl, |v| v.parse().ok())?)?;
+                if report.outcomes[i].outcome != Outcome::Updated {
+                    return Err(Error::report(r.line, Some("Ligne"), "a change for a line that is not MODIFIEE"));
+                }
                 report.outcomes[i].changes.push(FieldChange {
                     column: r.get(cc).to_owned(),
                     before: r.get(cb).to_owned(),
