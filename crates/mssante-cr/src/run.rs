@@ -104,7 +104,7 @@ impl<S: Store> Integrator<S> {
     }
 
     /// Runs an integration at `at`: every accepted deposit not yet integrated
-    /// whose business date is closed at `at`, in [`integration_order`], each
+    /// whose business date is closed at `at`, by business date then deposit time (exact ties by operator, name, hash), each
     /// committed on its own. Running again integrates nothing twice.
     pub fn run(&mut self, at: DateTime<Utc>) -> Result<RunSummary, Error> {
         let closed_through = self.deposit_policy.schedule.closed_through(at);

@@ -49,12 +49,12 @@ impl World {
         out.push('\n');
         let d = day as usize;
         for (i, l) in pool.iter().enumerate().take(base) {
-            if (i * 7 + d) % 23 == 0 {
+            if (i * 7 + d).is_multiple_of(23) {
                 continue;
             }
             let mut f: Vec<&str> = l.split('|').collect();
             let service = format!("Service J{day}");
-            if (i + d) % 17 == 0 {
+            if (i + d).is_multiple_of(17) {
                 f[7] = &service;
             }
             out.push_str(&f.join("|"));
