@@ -14,17 +14,8 @@ fn published(feed_line: &str) -> String {
     let ext = Layout::canonical(Format::Extraction);
     let f: Vec<&str> = feed_line.split('|').collect();
     let mut out = vec![String::new(); ext.len()];
-    for c in [
-        Column::BalType,
-        Column::Address,
-        Column::PersonIdType,
-        Column::PersonId,
-        Column::PersonIdNat,
-        Column::StructureIdType,
-        Column::StructureId,
-        Column::Service,
-        Column::Dematerialisation,
-    ] {
+    // Every column the two formats share.
+    for &c in Format::Feed.columns() {
         if let (Some(i), Some(j)) = (ext.index_of(c), feed.index_of(c)) {
             out[i] = f[j].to_owned();
         }
