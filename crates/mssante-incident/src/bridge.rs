@@ -1,0 +1,99 @@
+//! From a signal of `mssante-cr` (a stalled feed, a reconciliation gap) to a
+//! draft incident.
+//!
+//! The crates stay acyclic: [`FeedSignal`] has the JSON shape of
+//! `mssante_cr::Signal`, so a signal serialised by one is read by the other.
+
+use crate::date::{DayMonth, Style, When};
+use crate::model::{Block, Incident, Label, Section};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a signal is about (same values as `mssante_cr::SignalKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedSignalKind {
+    /// Deposits change, published BALs do not.
+    StalledFeed,
+    /// Feed and extraction disagree.
+    ReconciliationGap,
+}
+
+/// A signal about one operator (same JSON as `mssante_cr::Signal`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedSignal {
+    /// Kind.
+    pub kind: FeedSignalKind,
+    /// Operator.
+    pub operator: String,
+    /// Start of the problem.
+    pub since: NaiveDate,
+    /// Last day observed.
+    pub through: NaiveDate,
+    /// Business dates concerned.
+    pub business_dates: Vec<NaiveDate>,
+    /// Sizes.
+    pub counts: BTreeMap<String, u64>,
+    /// One French sentence.
+    pub summary: String,
+}
+
+fn words(d: NaiveDate) -> DayMonth {
+    DayMonth { day: d.day(), month: d.month(), year: Some(d.year()), style: Style::Words, padded: false }
+}
+
+fn numeric(d: NaiveDate) -> DayMonth {
+    DayMonth { day: d.day(), month: d.month(), year: Some(d.year()), style: Style::Numeric, padded: false }
+}
+
+/// A draft incident (label `nouveau`) for a signal, dated `through`; its facts
+/// are derived from the text like any other incident.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use mssante_incident::bridge::{draft_incident, FeedSignal, FeedSignalKind};
+/// let d = |n| NaiveDate::from_ymd_opt(2020, 12, n).unwrap();
+/// let s = FeedSignal { kind: FeedSignalKind::StalledFeed, operator: "OPE-1".into(), since: d(3), through: d(8),
+///     business_dates: vec![d(4), d(5), d(7)], counts: Default::default(), summary: "Les BAL publiées ne changent plus.".into() };
+/// let i = draft_incident(&s, "1");
+/// let b = i.facts().backlog.as_ref().unwrap();
+/// assert_eq!(b.pending, [d(4), d(5), d(7)]);
+/// assert_eq!(i.facts().lifecycle.steps()[0].at.date_naive(), d(3));
+/// ```
+pub fn draft_incident(s: &FeedSignal, id: &str) -> Incident {
+    let since = When::Since { date: numeric(s.since) };
+    match s.kind {
+        FeedSignalKind::StalledFeed => {
+            let mut blocks = vec![Block::Paragraph(s.summary.clone())];
+            if !s.business_dates.is_empty() {
+                let dates = When::AllOf { dates: s.business_dates.iter().copied().map(words).collect() };
+                let list = if s.business_dates.len() == 1 {
+                    format!("du {}", words(s.business_dates[0]))
+                } else {
+                    dates.to_string()
+                };
+                blocks.push(Block::Bullet(format!(
+                    "Les fichiers contenant les BAL MSSanté de l’opérateur {} déposés {list} seront intégrés après correction.",
+                    s.operator
+                )));
+            }
+            Incident::new(
+                id,
+                Label::New,
+                format!("Traitement de l’alimentation des BAL MSSanté de l’opérateur {}", s.operator),
+                format!("BAL publiées de l’opérateur {} inchangées {since}", s.operator),
+                vec![Section { title: "Description".into(), blocks }],
+                s.through,
+            )
+        }
+        FeedSignalKind::ReconciliationGap => Incident::new(
+            id,
+            Label::New,
+            format!("Écarts entre les BAL de l’opérateur {} et l’extraction publique", s.operator),
+            format!("écarts constatés le {}", numeric(s.through)),
+            vec![Section { title: "Description".into(), blocks: vec![Block::Paragraph(s.summary.clone())] }],
+            s.through,
+        ),
+    }
+}

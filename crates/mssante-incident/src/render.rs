@@ -1,0 +1,94 @@
+//! Rendering a notice as French text (the structure of the ANS notices) and
+//! as Markdown. Both are deterministic; the text parses back
+//! ([`crate::parse::parse_notice`]) to the same notice.
+
+use crate::model::{Audience, Block, Notice};
+use std::fmt::Write as _;
+
+/// The apology line.
+pub const APOLOGY: &str = "Nous vous prions de nous excuser pour le désagrément.";
+/// The closing.
+pub const CLOSING: &str = "Cordialement,";
+/// The greeting.
+pub const GREETING: &str = "Madame, Monsieur,";
+
+fn audience_sentence(audiences: &[Audience]) -> String {
+    let list: Vec<&str> = audiences.iter().map(Audience::text).collect();
+    let list = list.join(" ou ");
+    let elide = list.chars().next().is_some_and(|c| "aeiouyéèêàâîôûh".contains(c.to_ascii_lowercase()));
+    format!("Vous recevez cette notification en tant {}{list}", if elide { "qu’" } else { "que " })
+}
+
+impl Notice {
+    /// French plain text.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "{} :\n", self.title);
+        for i in &self.incidents {
+            let _ = writeln!(s, "{} ({})", i.title(), i.label().word());
+        }
+        let _ = writeln!(s, "\n{GREETING}\n");
+        if !self.audiences.is_empty() {
+            let _ = writeln!(s, "{}\n", audience_sentence(&self.audiences));
+        }
+        for i in &self.incidents {
+            let _ = writeln!(s, "{} : {}\n", i.label().heading(), i.heading());
+            for sec in i.sections() {
+                let _ = writeln!(s, "{} :", sec.title);
+                for (k, b) in sec.blocks.iter().enumerate() {
+                    match b {
+                        Block::Paragraph(t) => {
+                            // A paragraph after another block starts after a blank
+                            // line, or it would continue that block.
+                            if k > 0 {
+                                s.push('\n');
+                            }
+                            let _ = writeln!(s, "{t}");
+                        }
+                        Block::Bullet(t) => {
+                            let _ = writeln!(s, "• {t}");
+                        }
+                    }
+                }
+                s.push('\n');
+            }
+        }
+        let _ = writeln!(s, "{APOLOGY}\n\n{CLOSING}\n\n{}", self.sender);
+        s
+    }
+
+    /// Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# {}\n", self.title);
+        let _ = writeln!(s, "*{}*\n", self.date.format("%d/%m/%Y"));
+        for i in &self.incidents {
+            let _ = writeln!(s, "- {} (**{}**)", i.title(), i.label().word());
+        }
+        let _ = writeln!(s, "\n{GREETING}\n");
+        if !self.audiences.is_empty() {
+            let _ = writeln!(s, "{}\n", audience_sentence(&self.audiences));
+        }
+        for i in &self.incidents {
+            let _ = writeln!(s, "## {} : {}\n", i.label().heading(), i.heading());
+            for sec in i.sections() {
+                let _ = writeln!(s, "### {}\n", sec.title);
+                for b in &sec.blocks {
+                    match b {
+                        Block::Paragraph(t) => {
+                            let _ = writeln!(s, "{t}\n");
+                        }
+                        Block::Bullet(t) => {
+                            let _ = writeln!(s, "- {t}");
+                        }
+                    }
+                }
+                if matches!(sec.blocks.last(), Some(Block::Bullet(_))) {
+                    s.push('\n');
+                }
+            }
+        }
+        let _ = writeln!(s, "{APOLOGY}\n\n{CLOSING}\n\n{}", self.sender);
+        s
+    }
+}
