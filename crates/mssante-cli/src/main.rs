@@ -5,6 +5,7 @@
 
 mod commands;
 mod cr;
+mod incident;
 mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -49,6 +50,35 @@ enum Command {
     /// CR de dépôt and CR d'intégration files.
     #[command(subcommand)]
     Cr(CrCmd),
+    /// Incident notices of the ANS.
+    #[command(subcommand)]
+    Incident(IncidentCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum IncidentCmd {
+    /// Read a notice (French text) into incidents.
+    ///
+    /// Exit status: 0 parsed, 2 not a notice.
+    Parse {
+        /// The notice text.
+        file: PathBuf,
+        /// Print exactly one JSON object on stdout (top-level `incidents` array).
+        #[arg(long)]
+        json: bool,
+        /// The date the notice was sent (YYYY-MM-DD); default: the latest date
+        /// written with its year.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Render a notice from its JSON (as printed by `incident parse --json`).
+    Render {
+        /// The JSON file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = incident::RenderFormat::Text)]
+        format: incident::RenderFormat,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -184,6 +214,8 @@ fn main() -> ExitCode {
         Command::Run(a) => cr::run(&a),
         Command::Reconcile(a) => cr::reconcile(&a),
         Command::Cr(CrCmd::Show { file, json, detail }) => cr::show(&file, json, detail),
+        Command::Incident(IncidentCmd::Parse { file, json, date }) => incident::parse(&file, json, date.as_deref()),
+        Command::Incident(IncidentCmd::Render { file, format }) => incident::render(&file, format),
     };
     match result {
         Ok(code) => ExitCode::from(code),

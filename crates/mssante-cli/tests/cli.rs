@@ -270,3 +270,89 @@ fn reconcile_json_contract() {
     assert_eq!((r["missing"].as_u64(), r["unexpected"].as_u64(), r["differing"].as_u64()), (Some(1), Some(1), Some(1)));
     assert_eq!(r["discrepancies"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn incident_parse_json_contract_and_render_formats() {
+    let notice = data("incidents-mssante-2020-12.txt");
+    let out = run(&["incident", "parse", notice.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let incidents = v["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 2);
+    assert_eq!(incidents[0]["label"], "closed");
+    assert_eq!(incidents[1]["label"], "new");
+    assert_eq!(incidents[0]["sections"][0]["title"], "Origine de l’incident");
+    // Dates in ISO 8601.
+    let backlog = &incidents[0]["facts"]["backlog"];
+    assert_eq!(backlog["integrated"][0], "2020-12-03");
+    assert_eq!(backlog["run"], "2020-12-11T20:00:00+01:00");
+    assert_eq!(incidents[1]["facts"]["actions"][0]["days"], serde_json::json!(["2020-12-12", "2020-12-13"]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("notice.json");
+    std::fs::write(&j, &out.stdout).unwrap();
+    let text = run(&["incident", "render", j.to_str().unwrap()]);
+    let original = std::fs::read_to_string(&notice).unwrap();
+    let rendered = String::from_utf8(text.stdout).unwrap();
+    // The rendered text parses back to the same JSON.
+    let t = dir.path().join("rendered.txt");
+    std::fs::write(&t, &rendered).unwrap();
+    let again = json(&run(&["incident", "parse", t.to_str().unwrap(), "--json"]));
+    assert_eq!(again, v);
+    assert!(original.starts_with(rendered.lines().next().unwrap()));
+    let sp: Value =
+        serde_json::from_slice(&run(&["incident", "render", j.to_str().unwrap(), "--format", "statuspage"]).stdout)
+            .unwrap();
+    assert_eq!(sp["incidents"][0]["status"], "resolved");
+    assert_eq!(sp["incidents"][1]["status"], "investigating");
+    let atom = String::from_utf8(run(&["incident", "render", j.to_str().unwrap(), "--format", "atom"]).stdout).unwrap();
+    assert!(atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">") && atom.contains("<entry>"));
+    let ical = String::from_utf8(run(&["incident", "render", j.to_str().unwrap(), "--format", "ical"]).stdout).unwrap();
+    assert_eq!(ical.matches("BEGIN:VEVENT").count(), 3, "run, return to normal, fix");
+    assert!(ical.lines().all(|l| l.len() <= 76));
+    // Not a notice.
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "bonjour\n").unwrap();
+    assert_eq!(run(&["incident", "parse", bad.to_str().unwrap()]).status.code(), Some(2));
+}
+
+#[test]
+fn a_stalled_feed_signal_becomes_a_draft_incident() {
+    use mssante_cr::signal::{Observation, StallDetector};
+    let d = |n| chrono::NaiveDate::from_ymd_opt(2020, 12, n).unwrap();
+    let history: Vec<Observation> = (2..=8)
+        .map(|n| Observation {
+            date: d(n),
+            operator: "OPE-1".into(),
+            published: Some(if n < 3 { 1 } else { 2 }),
+            deposited: Some(format!("h{n}")),
+        })
+        .collect();
+    let signals = StallDetector { days: 3 }.detect(&history);
+    assert_eq!(signals.len(), 1);
+    // Across the crate boundary through JSON only.
+    let json = serde_json::to_string(&signals[0]).unwrap();
+    let s: mssante_incident::bridge::FeedSignal = serde_json::from_str(&json).unwrap();
+    let i = mssante_incident::bridge::draft_incident(&s, "draft-1");
+    let f = i.facts();
+    assert!(f.services.contains(&mssante_incident::model::Service::BalFeed));
+    assert_eq!(f.backlog.as_ref().unwrap().pending, signals[0].business_dates);
+    assert_eq!(f.lifecycle.steps()[0].at.date_naive(), d(3));
+    // The draft renders in a notice that parses back.
+    let notice = mssante_incident::Notice {
+        title: "Incidents MSSanté".into(),
+        date: d(8),
+        audiences: vec![mssante_incident::model::Audience::Operators],
+        incidents: vec![mssante_incident::Incident::new(
+            "2020-12-08-1",
+            i.label(),
+            i.title(),
+            i.heading(),
+            i.sections().to_vec(),
+            d(8),
+        )],
+        sender: "Service exploitation".into(),
+    };
+    let back = mssante_incident::parse::parse_notice(&notice.to_text(), Some(d(8))).unwrap();
+    assert_eq!(back, notice);
+}
