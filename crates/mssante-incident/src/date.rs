@@ -138,7 +138,7 @@ impl fmt::Display for DayMonth {
             Style::Numeric => write!(f, "/{}", self.month)?,
         }
         if let Some(y) = self.year {
-            write!(f, "{}{y}", if self.style == Style::Words { " " } else { "/" })?;
+            write!(f, "{}{y:04}", if self.style == Style::Words { " " } else { "/" })?;
         }
         Ok(())
     }

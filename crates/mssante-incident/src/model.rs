@@ -458,7 +458,7 @@ fn analyse(label: Label, title: &str, heading: &str, sections: &[Section], notic
             let c = fold(&clause);
             if c.contains("seront intégr") {
                 role = if matches!(f.when, When::DayAt { .. } | When::Time { .. })
-                    || c[..f.start.min(c.len())].contains("lors")
+                    || fold(&clause[..f.start]).contains("lors")
                 {
                     Role::Run
                 } else {

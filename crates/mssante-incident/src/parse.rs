@@ -74,9 +74,10 @@ fn heading_of(s: &str) -> Option<(Label, String)> {
     None
 }
 
-fn section_title(first: &str) -> Option<&str> {
-    let t = first.strip_suffix(" :").or_else(|| first.strip_suffix(':'))?.trim_end();
-    (!t.is_empty() && !t.starts_with('•') && t.chars().count() <= 80).then_some(t)
+/// A section title: a line of at most 80 characters ending with ` :`.
+pub(crate) fn section_title(first: &str) -> Option<&str> {
+    let t = first.strip_suffix(" :")?.trim();
+    (!t.is_empty() && !t.starts_with('•') && first.chars().count() <= 80).then_some(t)
 }
 
 fn push_lines(blocks: &mut Vec<Block>, lines: &[&str]) {
@@ -89,7 +90,9 @@ fn push_lines(blocks: &mut Vec<Block>, lines: &[&str]) {
         } else {
             match &mut current {
                 Some(Block::Paragraph(t)) | Some(Block::Bullet(t)) => {
-                    t.push(' ');
+                    if !t.is_empty() {
+                        t.push(' ');
+                    }
                     t.push_str(l);
                 }
                 None => current = Some(Block::Paragraph(l.to_owned())),
