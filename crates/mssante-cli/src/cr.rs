@@ -97,7 +97,7 @@ fn ownership(path: &Path) -> anyhow::Result<Ownership> {
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string(v)?);
+    outln!("{}", serde_json::to_string(v)?);
     Ok(())
 }
 
@@ -121,9 +121,9 @@ pub fn deposit(a: &DepositArgs) -> anyhow::Result<u8> {
     if a.json {
         print_json(&DepositJson { seq, report_file: path, report: &report })?;
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text());
         if let Some(p) = path {
-            println!("CR de dépôt : {}", p.display());
+            outln!("CR de dépôt : {}", p.display());
         }
     }
     Ok(if report.is_accepted() { 0 } else { 1 })
@@ -184,7 +184,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
                 .collect(),
         })?;
     } else {
-        println!(
+        outln!(
             "Alimentation du {} : dates closes jusqu'au {}, {} fichier(s) intégré(s), {} en attente{}",
             mssante_cr::schedule::format_time(summary.run_at),
             summary.closed_through,
@@ -194,12 +194,20 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
         );
         for f in &files {
             let t = f.totals;
-            println!(
+            outln!(
                 "  {} {} {} : {} ligne(s), {} créée(s), {} modifiée(s), {} inchangée(s), {} supprimée(s), {} rejetée(s)",
-                f.business_date, f.operator, f.file, t.lines, t.created, t.updated, t.unchanged, t.deleted, t.rejected
+                f.business_date,
+                f.operator,
+                f.file,
+                t.lines,
+                t.created,
+                t.updated,
+                t.unchanged,
+                t.deleted,
+                t.rejected
             );
             if let Some(p) = &f.report_file {
-                println!("    CR d'intégration : {}", p.display());
+                outln!("    CR d'intégration : {}", p.display());
             }
         }
     }
@@ -226,11 +234,14 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
     if a.json {
         print_json(&serde_json::json!({ "operator": operator, "reconciliation": r }))?;
     } else {
-        println!(
+        outln!(
             "Opérateur {operator} : {} BAL envoyée(s), {} attendue(s) dans l'extraction, {} exclue(s) (liste rouge, types non publiés), {} rejetée(s)",
-            r.feed_lines, r.expected, r.excluded, r.feed_rejected
+            r.feed_lines,
+            r.expected,
+            r.excluded,
+            r.feed_rejected
         );
-        println!(
+        outln!(
             "{} domaine(s) comparé(s), {} ligne(s) publiée(s) : {} conforme(s), {} différente(s), {} manquante(s), {} inattendue(s), {} publiée(s) malgré les règles",
             r.domains.len(),
             r.published,
@@ -246,10 +257,10 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
                 .iter()
                 .map(|f| format!("{} : {:?} envoyé, {:?} publié", f.column, f.before, f.after))
                 .collect();
-            println!("  {:?} {} {}{}", d.finding, d.address, d.rule.as_deref().unwrap_or(""), fields.join("; "));
+            outln!("  {:?} {} {}{}", d.finding, d.address, d.rule.as_deref().unwrap_or(""), fields.join("; "));
         }
         if r.discrepancies.len() > a.show {
-            println!("  … et {} autre(s)", r.discrepancies.len() - a.show);
+            outln!("  … et {} autre(s)", r.discrepancies.len() - a.show);
         }
     }
     Ok(if r.discrepancies.is_empty() { 0 } else { 1 })
@@ -261,14 +272,14 @@ pub fn show(path: &Path, json: bool, detail: usize) -> anyhow::Result<u8> {
     match pipe_kind(&text) {
         Some(mssante_cr::report::ReportKind::Deposit) => {
             let r = DepositReport::from_pipe(&text).with_context(|| format!("{}", path.display()))?;
-            if json { print_json(&r)? } else { print!("{}", r.to_text()) }
+            if json { print_json(&r)? } else { out!("{}", r.to_text()) }
         }
         Some(mssante_cr::report::ReportKind::Integration) => {
             let r = IntegrationReport::from_pipe(&text).with_context(|| format!("{}", path.display()))?;
             if json {
                 print_json(&serde_json::json!({ "totals": r.totals(), "report": r }))?
             } else {
-                print!("{}", r.to_text(detail))
+                out!("{}", r.to_text(detail))
             }
         }
         None => bail!("{}: not a CR de dépôt nor a CR d'intégration (first line)", path.display()),

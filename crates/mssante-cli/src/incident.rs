@@ -31,14 +31,14 @@ pub fn parse(path: &Path, json: bool, date: Option<&str>) -> anyhow::Result<u8> 
         .transpose()?;
     let notice = parse_notice(&text, date).with_context(|| format!("{}", path.display()))?;
     if json {
-        println!("{}", serde_json::to_string(&notice)?);
+        outln!("{}", serde_json::to_string(&notice)?);
         return Ok(0);
     }
     let m = PriorityMatrix::default();
-    println!("{} du {} : {} incident(s)", notice.title, notice.date.format("%d/%m/%Y"), notice.incidents.len());
+    outln!("{} du {} : {} incident(s)", notice.title, notice.date.format("%d/%m/%Y"), notice.incidents.len());
     for i in &notice.incidents {
         let f = i.facts();
-        println!(
+        outln!(
             "- [{}] {} — état {:?}, priorité {}, {} date(s), {} cause(s), {} action(s)",
             i.label().word(),
             i.title(),
@@ -50,11 +50,11 @@ pub fn parse(path: &Path, json: bool, date: Option<&str>) -> anyhow::Result<u8> 
         );
         for d in &f.dates {
             let days: Vec<String> = d.days.iter().map(|x| x.to_string()).collect();
-            println!("    {:?} « {} » → {}", d.role, d.phrase, days.join(", "));
+            outln!("    {:?} « {} » → {}", d.role, d.phrase, days.join(", "));
         }
         if let Some(b) = &f.backlog {
             let fmt = |v: &[NaiveDate]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
-            println!(
+            outln!(
                 "    backlog intégré : {} ; en attente : {} ; alimentation : {}",
                 fmt(&b.integrated),
                 fmt(&b.pending),
@@ -72,13 +72,13 @@ pub fn render(path: &Path, format: RenderFormat) -> anyhow::Result<u8> {
         serde_json::from_slice(&bytes).with_context(|| format!("{}: not a notice JSON", path.display()))?;
     let notices = std::slice::from_ref(&notice);
     match format {
-        RenderFormat::Text => print!("{}", notice.to_text()),
-        RenderFormat::Markdown => print!("{}", notice.to_markdown()),
-        RenderFormat::Atom => println!("{}", export::atom(notices, "urn:mssante:notices", "Incidents MSSanté")),
+        RenderFormat::Text => out!("{}", notice.to_text()),
+        RenderFormat::Markdown => out!("{}", notice.to_markdown()),
+        RenderFormat::Atom => outln!("{}", export::atom(notices, "urn:mssante:notices", "Incidents MSSanté")),
         RenderFormat::Statuspage => {
-            println!("{}", serde_json::to_string(&export::statuspage(notices, &PriorityMatrix::default()))?)
+            outln!("{}", serde_json::to_string(&export::statuspage(notices, &PriorityMatrix::default()))?)
         }
-        RenderFormat::Ical => print!("{}", export::icalendar(notices)),
+        RenderFormat::Ical => out!("{}", export::icalendar(notices)),
     }
     Ok(0)
 }
