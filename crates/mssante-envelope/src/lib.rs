@@ -1,0 +1,21 @@
+//! # mssante-envelope
+//!
+//! SMTP envelopes for the MSSanté trust space (work in progress, issue 5):
+//!
+//! * [`envelope`]: reverse path (null for DSN/MDN), recipients, DSN parameters
+//!   (`RET`, `ENVID`, `NOTIFY`, `ORCPT`, xtext-encoded), `SMTPUTF8`; the
+//!   `MAIL FROM:` / `RCPT TO:` lines rendered and parsed back with nom;
+//! * [`route`]: trust-space membership through the liste blanche (never the
+//!   `.mssante.fr` suffix alone), patient addresses, recipients partitioned by
+//!   destination operator (its certificate DNs) in transactions of at most 100.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod envelope;
+pub mod error;
+mod parse;
+pub mod route;
+pub mod xtext;
+
+pub use envelope::{Envelope, Notify, Recipient, Ret, ReversePath};
+pub use error::Error;

@@ -1,0 +1,15 @@
+//! Any text read as `MAIL FROM:` / `RCPT TO:` lines: an error, or an envelope
+//! whose rendered lines parse back to itself and hold no CR or LF.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use mssante_envelope::Envelope;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let lines: Vec<&str> = text.split('\n').collect();
+    if let Ok(e) = Envelope::parse(&lines) {
+        let rendered = e.lines();
+        assert!(rendered.iter().all(|l| !l.contains(['\r', '\n'])));
+        assert_eq!(Envelope::parse(&rendered).expect("rendered lines parse"), e);
+    }
+});
