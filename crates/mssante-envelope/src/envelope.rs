@@ -82,7 +82,7 @@ impl Notify {
 
     /// Some conditions; at least one.
     pub fn on(success: bool, failure: bool, delay: bool) -> Result<Notify, Error> {
-        let bits = u8::from(success) * SUCCESS | u8::from(failure) * FAILURE | u8::from(delay) * DELAY;
+        let bits = (u8::from(success) * SUCCESS) | (u8::from(failure) * FAILURE) | (u8::from(delay) * DELAY);
         if bits == 0 { Err(Error::EmptyNotify) } else { Ok(Notify { bits }) }
     }
 
