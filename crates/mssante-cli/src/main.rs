@@ -22,6 +22,7 @@ macro_rules! out {
 mod commands;
 mod cr;
 mod incident;
+mod mail;
 mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -69,6 +70,21 @@ enum Command {
     /// Incident notices of the ANS.
     #[command(subcommand)]
     Incident(IncidentCmd),
+    /// Sending mail in the trust space: routing plans and burst simulation.
+    #[command(subcommand)]
+    Mail(MailCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum MailCmd {
+    /// Route recipients (one address per line) to destination operators,
+    /// in transactions of at most --max recipients.
+    ///
+    /// Exit status: 0 every recipient routed, 1 some refused.
+    Plan(mail::PlanArgs),
+    /// Replay a mass alert plus clinical mail against a destination with a
+    /// limited acceptance rate, with and without separate lanes.
+    Simulate(mail::SimulateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -232,6 +248,8 @@ fn main() -> ExitCode {
         Command::Cr(CrCmd::Show { file, json, detail }) => cr::show(&file, json, detail),
         Command::Incident(IncidentCmd::Parse { file, json, date }) => incident::parse(&file, json, date.as_deref()),
         Command::Incident(IncidentCmd::Render { file, format }) => incident::render(&file, format),
+        Command::Mail(MailCmd::Plan(a)) => mail::plan(&a),
+        Command::Mail(MailCmd::Simulate(a)) => mail::simulate(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

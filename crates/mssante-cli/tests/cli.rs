@@ -356,3 +356,33 @@ fn a_stalled_feed_signal_becomes_a_draft_incident() {
     let back = mssante_incident::parse::parse_notice(&notice.to_text(), Some(d(8))).unwrap();
     assert_eq!(back, notice);
 }
+
+#[test]
+fn mail_plan_and_simulate() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("recipients.txt");
+    std::fs::write(
+        &r,
+        "a@medecin.mssante.fr\nb@pharmacien.mssante.fr\na@MEDECIN.mssante.fr\nx@inconnu.fr\npas une adresse\n",
+    )
+    .unwrap();
+    let lb = data("listeblanchemssante-exemple.xml");
+    let out =
+        run(&["mail", "plan", "--recipients", r.to_str().unwrap(), "--liste-blanche", lb.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "some refused");
+    let v = json(&out);
+    assert_eq!(v["recipients"], 5);
+    let t = v["transactions"].as_array().unwrap();
+    assert_eq!(t.len(), 1, "two domains of one operator: one transaction");
+    assert_eq!(t[0]["recipients"].as_array().unwrap().len(), 2);
+    assert_eq!(t[0]["mtas"].as_array().unwrap().len(), 2);
+    let reasons: Vec<&str> = v["refused"].as_array().unwrap().iter().map(|x| x["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 3);
+    assert!(reasons.contains(&"duplicate") && reasons.contains(&"domain not in the liste blanche"));
+
+    let out = run(&["mail", "simulate", "--alerts", "5000", "--clinical", "100", "--window", "300", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["with_lanes"]["clinical"]["delivered"], 100);
+    assert!(v["with_lanes"]["clinical"]["p90"].as_u64() < v["without_lanes"]["clinical"]["p90"].as_u64());
+}

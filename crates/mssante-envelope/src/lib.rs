@@ -7,14 +7,20 @@
 //!   `MAIL FROM:` / `RCPT TO:` lines rendered and parsed back with nom;
 //! * [`route`]: trust-space membership through the liste blanche (never the
 //!   `.mssante.fr` suffix alone), patient addresses, recipients partitioned by
-//!   destination operator (its certificate DNs) in transactions of at most 100.
+//!   destination operator (its certificate DNs) in transactions of at most 100;
+//! * [`retry`]: reply classes (4xx, 5xx, enhanced codes, 421), backoff with
+//!   seedable jitter and a give-up time (RFC 5321 §4.5.4.1 defaults);
+//! * [`simulate`]: a mass alert and clinical mail against a destination with a
+//!   limited acceptance rate, with and without separate lanes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod envelope;
 pub mod error;
 mod parse;
+pub mod retry;
 pub mod route;
+pub mod simulate;
 pub mod xtext;
 
 pub use envelope::{Envelope, Notify, Recipient, Ret, ReversePath};

@@ -1,0 +1,139 @@
+//! Replies, their classes, and retry backoff (RFC 5321 §4.5.4.1, RFC 3463).
+//!
+//! ```
+//! use mssante_envelope::retry::{Class, Reply, RetryPolicy, Backoff};
+//! assert_eq!(Reply::parse("451 4.7.1 Try again later").unwrap().class(), Class::Transient);
+//! assert_eq!(Reply::parse("550 5.1.1 No such user").unwrap().class(), Class::Permanent);
+//! // RFC 5321 §4.5.3.1.10: 552 for too many recipients is temporary.
+//! assert_eq!(Reply::parse("552 5.5.3 Too many recipients").unwrap().class(), Class::Transient);
+//! let mut b = Backoff::new(RetryPolicy::default(), 7);
+//! let first = b.delay(1, 0).unwrap();
+//! assert!(first >= 27 * 60 && first <= 33 * 60, "30 min ± 10 %: {first}");
+//! assert_eq!(b.delay(2, 5 * 24 * 3600), None, "given up after 5 days");
+//! ```
+
+use crate::error::Error;
+
+/// What a reply means for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// 2xx: accepted.
+    Success,
+    /// 4xx (or a temporary 552): retry later.
+    Transient,
+    /// 5xx: do not retry.
+    Permanent,
+    /// 421 or no connection: the destination is unavailable, retry the destination.
+    Connection,
+}
+
+/// An SMTP reply line: code, optional enhanced status code, text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The basic code (200–599).
+    pub code: u16,
+    /// `class.subject.detail` (RFC 3463), when given.
+    pub enhanced: Option<(u8, u16, u16)>,
+    /// The text.
+    pub text: String,
+}
+
+impl Reply {
+    /// Parses `NNN[ -][c.s.d ]text`.
+    pub fn parse(line: &str) -> Result<Reply, Error> {
+        let bad = |m: &str| Error::Syntax { line: 1, column: 1, message: format!("{m}: {line:?}") };
+        let code: u16 = line
+            .get(..3)
+            .and_then(|c| c.parse().ok())
+            .filter(|c| (200..600).contains(c))
+            .ok_or_else(|| bad("not a reply code"))?;
+        let rest = line[3..].trim_start_matches([' ', '-']);
+        let (first, text) = rest.split_once(' ').unwrap_or((rest, ""));
+        let enhanced = {
+            let p: Vec<&str> = first.split('.').collect();
+            match p.as_slice() {
+                [c, s, d] => match (c.parse::<u8>(), s.parse::<u16>(), d.parse::<u16>()) {
+                    (Ok(c @ 2..=5), Ok(s), Ok(d)) if c != 3 && s < 1000 && d < 1000 => Some((c, s, d)),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let text = if enhanced.is_some() { text } else { rest };
+        Ok(Reply { code, enhanced, text: text.to_owned() })
+    }
+
+    /// Its class.
+    pub fn class(&self) -> Class {
+        match self.code {
+            421 => Class::Connection,
+            552 if self.enhanced == Some((5, 5, 3))
+                || self.text.to_ascii_lowercase().contains("too many recipients") =>
+            {
+                Class::Transient
+            }
+            200..=399 => Class::Success,
+            400..=499 => Class::Transient,
+            _ => match self.enhanced {
+                Some((4, _, _)) => Class::Transient,
+                _ => Class::Permanent,
+            },
+        }
+    }
+}
+
+/// Retry parameters (seconds). Defaults follow RFC 5321 §4.5.4.1: first retry
+/// after 30 minutes, growing ×1.5 up to 4 hours, give up after 5 days.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Delay before the first retry.
+    pub first: u64,
+    /// Growth factor between retries.
+    pub factor: f64,
+    /// Longest delay.
+    pub max: u64,
+    /// Time after the first attempt when the message is returned to its sender.
+    pub give_up: u64,
+    /// Random spread, as a fraction of the delay (0.1 = ±10 %).
+    pub jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { first: 30 * 60, factor: 1.5, max: 4 * 3600, give_up: 5 * 24 * 3600, jitter: 0.1 }
+    }
+}
+
+/// Backoff with seedable jitter (SplitMix64, so runs are reproducible).
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    policy: RetryPolicy,
+    state: u64,
+}
+
+impl Backoff {
+    /// A backoff with its seed.
+    pub fn new(policy: RetryPolicy, seed: u64) -> Self {
+        Backoff { policy, state: seed }
+    }
+
+    fn next_unit(&mut self) -> f64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// The delay before attempt `attempt + 1` after `attempt` failures, when
+    /// `elapsed` seconds have passed since the first attempt; `None` once the
+    /// give-up time would be passed.
+    pub fn delay(&mut self, attempt: u32, elapsed: u64) -> Option<u64> {
+        let p = self.policy;
+        let base = (p.first as f64 * p.factor.powi(attempt.saturating_sub(1).min(64) as i32)).min(p.max as f64);
+        let spread = base * p.jitter * (2.0 * self.next_unit() - 1.0);
+        let d = (base + spread).max(1.0).round() as u64;
+        (elapsed.saturating_add(d) < p.give_up).then_some(d)
+    }
+}
