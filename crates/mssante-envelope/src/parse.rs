@@ -76,26 +76,39 @@ fn mailbox(line: &str, at: &str, s: &str) -> Result<Address<'static>, LineError>
     Address::parse(s).map(Address::into_owned).map_err(|e| fail(line, at, format!("{s:?}: {e}")))
 }
 
-type MailFrom = (ReversePath, Option<Ret>, Option<String>);
+/// A parameter: its name upper-cased, the name as written (for positions), its value.
+type Param<'a> = (String, &'a str, Option<&'a str>);
 
-pub(crate) fn mail_from(line: &str) -> Result<MailFrom, LineError> {
-    let l = strip(line);
-    let (rest, _) = tag_no_case::<_, _, nom::error::Error<&str>>("MAIL FROM:")
+/// `<verb><path>[ params]`: the text at the path, the path, the parameters
+/// (each name at most once).
+fn command<'a>(l: &'a str, verb: &str, path_name: &str) -> Result<(&'a str, &'a str, Vec<Param<'a>>), LineError> {
+    let (rest, _) = tag_no_case::<_, _, nom::error::Error<&str>>(verb)
         .parse(l)
-        .map_err(|_| fail(l, l, "expected MAIL FROM:"))?;
-    let (after, p) = path(rest).map_err(|_| fail(l, rest, "expected <reverse-path>"))?;
-    let reverse = if p.is_empty() { ReversePath::Null } else { ReversePath::Mailbox(mailbox(l, rest, p)?) };
+        .map_err(|_| fail(l, l, format!("expected {verb}")))?;
+    let (after, p) = path(rest).map_err(|_| fail(l, rest, format!("expected <{path_name}>")))?;
     let (tail, ps) = params(after).map_err(|_| fail(l, after, "bad parameter"))?;
     if !tail.is_empty() {
         return Err(fail(l, tail, format!("unexpected {tail:?}")));
     }
-    let (mut ret, mut envid, mut seen) = (None, None, Vec::new());
+    let mut out: Vec<Param<'a>> = Vec::with_capacity(ps.len());
     for (k, v) in ps {
         let key = k.to_ascii_uppercase();
-        if seen.contains(&key) {
+        if out.iter().any(|(seen, _, _)| *seen == key) {
             return Err(fail_at(l, k, format!("{key} given twice")));
         }
-        seen.push(key.clone());
+        out.push((key, k, v));
+    }
+    Ok((rest, p, out))
+}
+
+type MailFrom = (ReversePath, Option<Ret>, Option<String>);
+
+pub(crate) fn mail_from(line: &str) -> Result<MailFrom, LineError> {
+    let l = strip(line);
+    let (rest, p, ps) = command(l, "MAIL FROM:", "reverse-path")?;
+    let reverse = if p.is_empty() { ReversePath::Null } else { ReversePath::Mailbox(mailbox(l, rest, p)?) };
+    let (mut ret, mut envid) = (None, None);
+    for (key, k, v) in ps {
         match (key.as_str(), v) {
             ("RET", Some(v)) if v.eq_ignore_ascii_case("FULL") => ret = Some(Ret::Full),
             ("RET", Some(v)) if v.eq_ignore_ascii_case("HDRS") => ret = Some(Ret::Hdrs),
@@ -113,22 +126,10 @@ pub(crate) fn mail_from(line: &str) -> Result<MailFrom, LineError> {
 
 pub(crate) fn rcpt_to(line: &str) -> Result<Recipient, LineError> {
     let l = strip(line);
-    let (rest, _) = tag_no_case::<_, _, nom::error::Error<&str>>("RCPT TO:")
-        .parse(l)
-        .map_err(|_| fail(l, l, "expected RCPT TO:"))?;
-    let (after, p) = path(rest).map_err(|_| fail(l, rest, "expected <forward-path>"))?;
+    let (rest, p, ps) = command(l, "RCPT TO:", "forward-path")?;
     let address = mailbox(l, rest, p)?;
-    let (tail, ps) = params(after).map_err(|_| fail(l, after, "bad parameter"))?;
-    if !tail.is_empty() {
-        return Err(fail(l, tail, format!("unexpected {tail:?}")));
-    }
-    let (mut notify, mut orcpt, mut seen) = (None, None, Vec::new());
-    for (k, v) in ps {
-        let key = k.to_ascii_uppercase();
-        if seen.contains(&key) {
-            return Err(fail_at(l, k, format!("{key} given twice")));
-        }
-        seen.push(key.clone());
+    let (mut notify, mut orcpt) = (None, None);
+    for (key, k, v) in ps {
         match (key.as_str(), v) {
             ("NOTIFY", Some(v)) if v.eq_ignore_ascii_case("NEVER") => notify = Some(Notify::NEVER),
             ("NOTIFY", Some(v)) => {
