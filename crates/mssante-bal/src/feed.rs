@@ -40,14 +40,15 @@ pub struct FeedFileName {
     generated_at: DateTime<Utc>,
 }
 
-fn operator_ok(op: &str) -> bool {
+/// True when `op` is a valid operator identifier: 1 to 64 of `[A-Za-z0-9-]`.
+pub fn is_operator_id(op: &str) -> bool {
     !op.is_empty() && op.len() <= MAX_OPERATOR && op.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 impl FeedFileName {
     /// A name for `operator` (`[A-Za-z0-9-]{1,64}`) generated at `at` (seconds kept).
     pub fn new(operator: &str, at: DateTime<Utc>) -> Result<Self, Error> {
-        if !operator_ok(operator) {
+        if !is_operator_id(operator) {
             return Err(Error::FileName {
                 name: operator.to_owned(),
                 reason: "operator must be 1 to 64 of [A-Za-z0-9-]",
@@ -79,7 +80,7 @@ impl FromStr for FeedFileName {
         let rest = rest.strip_suffix(EXTENSION).ok_or_else(|| err("must end with .txt"))?;
         let (op, stamp) =
             rest.rsplit_once('_').ok_or_else(|| err("expected BALMSS_<operator>_<YYYYMMDDhhmmss>.txt"))?;
-        if !operator_ok(op) {
+        if !is_operator_id(op) {
             return Err(err("operator must be 1 to 64 of [A-Za-z0-9-]"));
         }
         if stamp.len() != 14 || !stamp.bytes().all(|b| b.is_ascii_digit()) {

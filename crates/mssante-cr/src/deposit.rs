@@ -80,10 +80,6 @@ fn file_issue(code: Code, message: impl Into<String>) -> Issue {
     Issue::error(code, Position::default(), message)
 }
 
-fn operator_ok(op: &str) -> bool {
-    !op.is_empty() && op.len() <= 64 && op.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 /// Checks a deposit. `accepted_before` answers, for a content hash, the name
 /// of an already accepted file with that content, if any.
 ///
@@ -108,7 +104,7 @@ pub fn check_deposit(
     accepted_before: impl Fn(&str) -> Option<String>,
 ) -> DepositReport {
     let mut reasons = Vec::new();
-    if !operator_ok(d.operator) {
+    if !mssante_bal::feed::is_operator_id(d.operator) {
         reasons.push(file_issue(
             Code::DepositOperatorInvalid,
             format!("depositor {:?} is not 1 to 64 of [A-Za-z0-9-]", d.operator),
