@@ -15,7 +15,6 @@
 
 use crate::error::Error;
 use mssante_bal::layout::fold_header;
-use std::fmt::Write as _;
 
 /// Escapes one value.
 pub fn escape(v: &str, out: &mut String) {
@@ -86,19 +85,6 @@ impl DocWriter {
                 self.out.push('|');
             }
             escape(v.as_ref(), &mut self.out);
-        }
-        self.out.push('\n');
-    }
-
-    /// Writes a row of displayable values.
-    pub fn row_display(&mut self, values: &[&dyn std::fmt::Display]) {
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.out.push('|');
-            }
-            let mut s = String::new();
-            let _ = write!(s, "{v}");
-            escape(&s, &mut self.out);
         }
         self.out.push('\n');
     }

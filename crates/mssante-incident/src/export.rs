@@ -3,7 +3,7 @@
 //! own JSON is serde ([`crate::model::Notice`] derives it).
 
 use crate::lifecycle::State;
-use crate::model::{Incident, Notice, Role, Service, midnight_of};
+use crate::model::{Incident, Notice, Role, Service, midnight};
 use crate::priority::{Level, PriorityMatrix};
 use atom_syndication::{Content, Entry, Feed, Person, Text};
 use serde_json::{Value, json};
@@ -97,7 +97,7 @@ pub fn atom(notices: &[Notice], feed_id: &str, title: &str) -> String {
     feed.set_id(feed_id);
     feed.set_title(Text::plain(title));
     let updated =
-        notices.iter().map(|n| midnight_of(n.date)).max().unwrap_or_else(|| midnight_of(chrono::NaiveDate::MIN));
+        notices.iter().map(|n| midnight(n.date)).max().unwrap_or_else(|| midnight(chrono::NaiveDate::MIN));
     feed.set_updated(updated);
     let mut entries = Vec::new();
     let mut sorted: Vec<&Notice> = notices.iter().collect();
@@ -110,7 +110,7 @@ pub fn atom(notices: &[Notice], feed_id: &str, title: &str) -> String {
             n.title,
             n.incidents.iter().map(|i| format!("{} ({})", i.title(), i.label().word())).collect::<Vec<_>>().join(" ; ")
         )));
-        e.set_updated(midnight_of(n.date));
+        e.set_updated(midnight(n.date));
         let mut author = Person::default();
         author.set_name(n.sender.clone());
         e.set_authors(vec![author]);

@@ -314,13 +314,9 @@ pub fn paris(day: NaiveDate, time: NaiveTime) -> DateTime<FixedOffset> {
     }
 }
 
-fn midnight(day: NaiveDate) -> DateTime<FixedOffset> {
-    paris(day, NaiveTime::MIN)
-}
-
 /// Midnight of a day in Paris.
-pub fn midnight_of(day: NaiveDate) -> DateTime<FixedOffset> {
-    midnight(day)
+pub fn midnight(day: NaiveDate) -> DateTime<FixedOffset> {
+    paris(day, NaiveTime::MIN)
 }
 
 fn fold(s: &str) -> String {
