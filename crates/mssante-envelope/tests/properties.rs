@@ -141,3 +141,20 @@ fn parse_errors_say_where() {
     assert_eq!(e.reverse_path(), &ReversePath::Null);
     assert_eq!(e.recipients()[0].address().local_part(), "\"a>b\"");
 }
+
+proptest! {
+    #[test]
+    fn replies_read_back_their_parts(code in 200u16..600, enhanced in prop::option::of((2u8..6, 0u16..1000, 0u16..1000)), text in "[ -~]{0,40}") {
+        let enhanced = enhanced.filter(|(c, _, _)| *c != 3);
+        let line = match enhanced {
+            Some((c, s, d)) => format!("{code} {c}.{s}.{d} {text}"),
+            None => format!("{code} {text}"),
+        };
+        let r = mssante_envelope::retry::Reply::parse(&line).unwrap();
+        prop_assert_eq!(r.code, code);
+        if let Some(e) = enhanced {
+            prop_assert_eq!(r.enhanced, Some(e));
+            prop_assert_eq!(r.text, text);
+        }
+    }
+}

@@ -96,8 +96,7 @@ pub fn atom(notices: &[Notice], feed_id: &str, title: &str) -> String {
     let mut feed = Feed::default();
     feed.set_id(feed_id);
     feed.set_title(Text::plain(title));
-    let updated =
-        notices.iter().map(|n| midnight(n.date)).max().unwrap_or_else(|| midnight(chrono::NaiveDate::MIN));
+    let updated = notices.iter().map(|n| midnight(n.date)).max().unwrap_or_else(|| midnight(chrono::NaiveDate::MIN));
     feed.set_updated(updated);
     let mut entries = Vec::new();
     let mut sorted: Vec<&Notice> = notices.iter().collect();
