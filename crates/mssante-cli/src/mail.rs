@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use mssante_bal::liste_blanche::ListeBlanche;
-use mssante_envelope::route::{Kind, Refusal, plan as route};
+use mssante_envelope::route::{Kind, Refusal, TrustSpace, plan as route};
 use mssante_envelope::simulate::{Scenario, simulate as run_scenario};
 use serde_json::json;
 use std::path::PathBuf;
@@ -70,7 +70,7 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
         std::fs::read(&a.liste_blanche).with_context(|| format!("cannot read {}", a.liste_blanche.display()))?;
     let lb = ListeBlanche::parse(&lb_bytes).with_context(|| format!("{}", a.liste_blanche.display()))?;
     let recipients: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let p = route(&recipients, &lb, a.max);
+    let p = route(&recipients, &TrustSpace::new(&lb), a.max);
     if a.json {
         let v = json!({
             "recipients": recipients.len(),

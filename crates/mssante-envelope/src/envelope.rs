@@ -120,6 +120,11 @@ impl Recipient {
         Ok(Recipient { address: address(s)?, notify: None, orcpt: None })
     }
 
+    /// A recipient from an address already checked.
+    pub fn from_address(address: Address<'static>) -> Self {
+        Recipient { address, notify: None, orcpt: None }
+    }
+
     /// With `NOTIFY`.
     pub fn notify(mut self, n: Notify) -> Self {
         self.notify = Some(n);

@@ -17,10 +17,12 @@
 
 pub mod envelope;
 pub mod error;
+pub mod message;
 mod parse;
 pub mod retry;
 pub mod route;
 pub mod simulate;
+pub mod throttle;
 pub mod xtext;
 
 pub use envelope::{Envelope, Notify, Recipient, Ret, ReversePath};

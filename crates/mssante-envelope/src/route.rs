@@ -10,12 +10,13 @@
 //!
 //! ```
 //! use mssante_bal::liste_blanche::ListeBlanche;
-//! use mssante_envelope::route::{plan, Refusal};
+//! use mssante_envelope::route::{plan, Refusal, TrustSpace};
 //! let lb = ListeBlanche::parse(br#"<ListeBlancheMSSante><ListeDomaines>
 //!   <Domaine><Nom>medecin.mssante.fr</Nom><DNCertificatOperateur>CN=mta1.x,OU=1,O=X,C=FR</DNCertificatOperateur></Domaine>
 //!   <Domaine><Nom>infirmier.mssante.fr</Nom><DNCertificatOperateur>CN=mta1.x,OU=1,O=X,C=FR</DNCertificatOperateur></Domaine>
 //!   </ListeDomaines></ListeBlancheMSSante>"#).unwrap();
-//! let p = plan(&["a@medecin.mssante.fr", "b@infirmier.mssante.fr", "c@inconnu.mssante.fr"], &lb, 100);
+//! let space = TrustSpace::new(&lb);
+//! let p = plan(&["a@medecin.mssante.fr", "b@INFIRMIER.mssante.fr", "c@inconnu.mssante.fr"], &space, 100);
 //! assert_eq!(p.transactions.len(), 1, "two domains, one operator");
 //! assert_eq!(p.transactions[0].recipients.len(), 2);
 //! assert!(matches!(p.refused[0].1, Refusal::NotInTrustSpace));
@@ -23,7 +24,8 @@
 
 use mssante_bal::Address;
 use mssante_bal::liste_blanche::ListeBlanche;
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The patient domain of Mon Espace Santé.
 pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
@@ -39,6 +41,18 @@ pub enum Refusal {
     BadIns,
     /// Already given (compared with the domain in lower case).
     Duplicate,
+}
+
+impl Refusal {
+    /// The stable code of this refusal (see `docs/error-codes.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Syntax(_) => "R501",
+            Refusal::NotInTrustSpace => "R502",
+            Refusal::BadIns => "R503",
+            Refusal::Duplicate => "R504",
+        }
+    }
 }
 
 /// What an address is in the trust space.
@@ -102,16 +116,98 @@ pub struct Plan {
     pub refused: Vec<(String, Refusal)>,
 }
 
-/// Classifies an address: its kind and destination, or why it is refused.
-pub fn classify(address: &Address<'_>, lb: &ListeBlanche) -> Result<(Kind, Destination), Refusal> {
-    let domain = address.domain().as_str().to_ascii_lowercase();
-    let mut dns: Vec<String> = lb.operators_of(&domain).into_iter().map(|d| d.to_string()).collect();
-    if dns.is_empty() {
-        return Err(Refusal::NotInTrustSpace);
+/// A domain in its comparison form: IDNA to ASCII (UTS #46, which also
+/// lower-cases), e.g. `Hôpital.MSSante.fr` → `xn--hpital-9ua.mssante.fr`.
+/// Already-normal ASCII domains are borrowed, not copied.
+///
+/// ```
+/// use mssante_envelope::route::normalize_domain;
+/// assert_eq!(normalize_domain("Medecin.MSSANTE.fr").unwrap(), "medecin.mssante.fr");
+/// assert_eq!(normalize_domain("hôpital.mssante.fr").unwrap(), "xn--hpital-ixa.mssante.fr");
+/// assert!(normalize_domain("xn--a.mssante.fr").is_err());
+/// ```
+pub fn normalize_domain(domain: &str) -> Result<Cow<'_, str>, Refusal> {
+    let plain = domain.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !domain.split('.').any(|label| label.starts_with("xn--"));
+    if plain {
+        return Ok(Cow::Borrowed(domain));
     }
-    dns.sort();
+    idna::domain_to_ascii(domain)
+        .map(Cow::Owned)
+        .map_err(|_| Refusal::Syntax(format!("{domain:?} is not a valid internationalised domain name")))
+}
+
+/// The liste blanche indexed for routing: each domain (IDNA-normalised) to its
+/// destination operator. Built once, then shared by every plan.
+#[derive(Debug, Clone, Default)]
+pub struct TrustSpace {
+    destinations: Vec<Destination>,
+    by_domain: HashMap<String, usize>,
+}
+
+impl TrustSpace {
+    /// Indexes a liste blanche. Domains that do not normalise are left out (the
+    /// liste blanche reader already reported them if malformed).
+    pub fn new(lb: &ListeBlanche) -> TrustSpace {
+        let mut per_domain: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for e in lb.entries() {
+            if let Ok(d) = normalize_domain(e.domain.as_str()) {
+                per_domain.entry(d.into_owned()).or_default().insert(e.dn.to_string());
+            }
+        }
+        let distinct: BTreeSet<Destination> =
+            per_domain.values().map(|dns| Destination { dns: dns.iter().cloned().collect() }).collect();
+        let destinations: Vec<Destination> = distinct.into_iter().collect();
+        let by_domain = per_domain
+            .into_iter()
+            .map(|(domain, dns)| {
+                let dest = Destination { dns: dns.into_iter().collect() };
+                let i = destinations.binary_search(&dest).unwrap_or_default();
+                (domain, i)
+            })
+            .collect();
+        TrustSpace { destinations, by_domain }
+    }
+
+    /// The destination operators, sorted.
+    pub fn destinations(&self) -> &[Destination] {
+        &self.destinations
+    }
+
+    /// Number of domains.
+    pub fn domain_count(&self) -> usize {
+        self.by_domain.len()
+    }
+
+    /// The destination serving a domain (any case, Unicode or ASCII form).
+    pub fn destination_of(&self, domain: &str) -> Option<&Destination> {
+        self.index_of(domain).map(|i| &self.destinations[i])
+    }
+
+    fn index_of(&self, domain: &str) -> Option<usize> {
+        normalize_domain(domain).ok().and_then(|d| self.by_domain.get(d.as_ref()).copied())
+    }
+}
+
+impl From<&ListeBlanche> for TrustSpace {
+    fn from(lb: &ListeBlanche) -> TrustSpace {
+        TrustSpace::new(lb)
+    }
+}
+
+/// Classifies an address: its kind and destination, or why it is refused.
+pub fn classify<'t>(address: &Address<'_>, space: &'t TrustSpace) -> Result<(Kind, &'t Destination), Refusal> {
+    let domain = address.domain();
+    let normal = normalize_domain(domain.as_str())?;
+    let (kind, i) = classify_index(address.local_part(), &normal, space)?;
+    Ok((kind, &space.destinations[i]))
+}
+
+fn classify_index(local: &str, domain: &str, space: &TrustSpace) -> Result<(Kind, usize), Refusal> {
+    let Some(i) = space.by_domain.get(domain).copied() else {
+        return Err(Refusal::NotInTrustSpace);
+    };
     let kind = if domain == PATIENT_DOMAIN {
-        let local = address.local_part();
         if !ins_is_valid(local) {
             return Err(Refusal::BadIns);
         }
@@ -119,37 +215,50 @@ pub fn classify(address: &Address<'_>, lb: &ListeBlanche) -> Result<(Kind, Desti
     } else {
         Kind::Professional
     };
-    Ok((kind, Destination { dns }))
+    Ok((kind, i))
 }
 
 /// Routes recipients: every one ends up once, in a transaction or refused.
-pub fn plan(recipients: &[&str], lb: &ListeBlanche, max_per_transaction: usize) -> Plan {
+/// Duplicates are detected on the local part and the normalised domain.
+pub fn plan<S: AsRef<str>>(recipients: &[S], space: &TrustSpace, max_per_transaction: usize) -> Plan {
     let max = max_per_transaction.max(1);
-    let mut by_dest: BTreeMap<Destination, Vec<(Address<'static>, Kind)>> = BTreeMap::new();
+    let mut by_dest: Vec<Vec<(Address<'static>, Kind)>> = vec![Vec::new(); space.destinations.len()];
     let mut refused = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_capacity(recipients.len());
     for r in recipients {
+        let r = r.as_ref();
         let address = match Address::parse(r.trim()) {
-            Ok(a) => a.into_owned(),
+            Ok(a) => a,
             Err(e) => {
-                refused.push(((*r).to_owned(), Refusal::Syntax(e.to_string())));
+                refused.push((r.to_owned(), Refusal::Syntax(e.to_string())));
                 continue;
             }
         };
-        let key = format!("{}@{}", address.local_part(), address.domain().as_str().to_ascii_lowercase());
+        let domain = address.domain();
+        let normal = match normalize_domain(domain.as_str()) {
+            Ok(d) => d,
+            Err(why) => {
+                refused.push((r.to_owned(), why));
+                continue;
+            }
+        };
+        let key = format!("{}@{normal}", address.local_part());
+        let outcome = classify_index(address.local_part(), &normal, space);
         if !seen.insert(key) {
-            refused.push(((*r).to_owned(), Refusal::Duplicate));
+            refused.push((r.to_owned(), Refusal::Duplicate));
             continue;
         }
-        match classify(&address, lb) {
-            Ok((kind, dest)) => by_dest.entry(dest).or_default().push((address, kind)),
-            Err(why) => refused.push(((*r).to_owned(), why)),
+        match outcome {
+            Ok((kind, i)) => by_dest[i].push((address.into_owned(), kind)),
+            Err(why) => refused.push((r.to_owned(), why)),
         }
     }
     let mut transactions = Vec::new();
-    for (destination, list) in by_dest {
-        for chunk in list.chunks(max) {
-            transactions.push(Transaction { destination: destination.clone(), recipients: chunk.to_vec() });
+    for (i, list) in by_dest.into_iter().enumerate() {
+        let mut list = list.into_iter().peekable();
+        while list.peek().is_some() {
+            let chunk: Vec<_> = list.by_ref().take(max).collect();
+            transactions.push(Transaction { destination: space.destinations[i].clone(), recipients: chunk });
         }
     }
     Plan { transactions, refused }

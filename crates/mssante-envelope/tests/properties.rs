@@ -3,7 +3,7 @@
 
 use mssante_bal::Address;
 use mssante_bal::liste_blanche::ListeBlanche;
-use mssante_envelope::route::{Refusal, plan};
+use mssante_envelope::route::{Refusal, TrustSpace, plan};
 use mssante_envelope::{Envelope, Notify, Recipient, Ret, ReversePath, xtext};
 use proptest::prelude::*;
 
@@ -101,7 +101,7 @@ proptest! {
             if domains[*d] == "patient.mssante.fr" { format!("29912991234{n:04}@patient.mssante.fr") } else { format!("u{n}@{}", domains[*d]) }
         }).collect();
         let refs: Vec<&str> = recipients.iter().map(String::as_str).collect();
-        let lb = liste_blanche();
+        let lb = TrustSpace::new(&liste_blanche());
         let p = plan(&refs, &lb, max);
         let routed: usize = p.transactions.iter().map(|t| t.recipients.len()).sum();
         prop_assert_eq!(routed + p.refused.len(), recipients.len());
@@ -125,7 +125,11 @@ proptest! {
 fn patient_addresses_need_a_valid_ins() {
     assert!(mssante_envelope::route::ins_is_valid("299129912345662"));
     assert!(!mssante_envelope::route::ins_is_valid("299129912345663"));
-    let p = plan(&["299129912345662@patient.mssante.fr", "299129912345663@patient.mssante.fr"], &liste_blanche(), 100);
+    let p = plan(
+        &["299129912345662@patient.mssante.fr", "299129912345663@patient.mssante.fr"],
+        &TrustSpace::new(&liste_blanche()),
+        100,
+    );
     assert_eq!(p.transactions[0].recipients.len(), 1);
     assert_eq!(p.refused[0].1, Refusal::BadIns);
 }
@@ -155,6 +159,94 @@ proptest! {
         if let Some(e) = enhanced {
             prop_assert_eq!(r.enhanced, Some(e));
             prop_assert_eq!(r.text, text);
+        }
+    }
+}
+
+mod budgets {
+    use mssante_envelope::route::Destination;
+    use mssante_envelope::throttle::{Budget, Budgets, Lane, Slot, Throttle};
+    use proptest::prelude::*;
+
+    fn budget() -> impl Strategy<Value = Budget> {
+        (2..12u32, 2..1000u32).prop_flat_map(|(c, r)| {
+            (1..c, 1..r).prop_map(move |(cc, cr)| Budget {
+                connections: c,
+                per_minute: r,
+                clinical_connections: cc,
+                clinical_per_minute: cr,
+                ..Budget::default()
+            })
+        })
+    }
+
+    fn dest(i: u8) -> Destination {
+        Destination { dns: vec![format!("CN=mta{i}.op{i}.example,O=OP{i},C=FR")] }
+    }
+
+    fn max_in_a_minute(starts: &mut [u64]) -> usize {
+        starts.sort_unstable();
+        (0..starts.len())
+            .map(|i| starts[i..].iter().take_while(|&&s| s < starts[i] + 60_000).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    proptest! {
+        /// No destination ever gets more connections or transactions per minute
+        /// than its budget, per lane and in all; a lane stays on its connections.
+        #[test]
+        fn plans_never_exceed_a_budget(default in budget(), special in budget(), jobs in prop::collection::vec((0..3u8, any::<bool>()), 0..600)) {
+            let budgets = Budgets::new(default).unwrap().with("mta1.op1.example", special).unwrap();
+            let mut t = Throttle::new(&budgets);
+            let slots: Vec<(u8, Slot)> = jobs.iter().map(|&(d, clinical)| {
+                let lane = if clinical { Lane::Clinical } else { Lane::Bulk };
+                (d, t.assign(lane, &dest(d)))
+            }).collect();
+            for d in 0..3u8 {
+                let b = budgets.for_destination(&dest(d));
+                prop_assert_eq!(b, if d == 1 { &special } else { &default });
+                let mine: Vec<Slot> = slots.iter().filter(|(x, _)| *x == d).map(|(_, s)| *s).collect();
+                prop_assert!(mine.iter().all(|s| s.connection < b.connections));
+                for lane in [Lane::Clinical, Lane::Bulk] {
+                    let (first, count) = b.connections_of(lane);
+                    let mut starts: Vec<u64> = mine.iter().filter(|s| s.lane == lane).map(|s| s.start_ms).collect();
+                    prop_assert!(mine.iter().filter(|s| s.lane == lane).all(|s| (first..first + count).contains(&s.connection)));
+                    prop_assert!(max_in_a_minute(&mut starts) <= b.rate_of(lane) as usize);
+                }
+                let mut all: Vec<u64> = mine.iter().map(|s| s.start_ms).collect();
+                prop_assert!(max_in_a_minute(&mut all) <= b.per_minute as usize);
+            }
+        }
+
+        /// Clinical slots are the same whatever bulk mail is queued.
+        #[test]
+        fn bulk_mail_never_delays_clinical_mail(jobs in prop::collection::vec(any::<bool>(), 0..400)) {
+            let budgets = Budgets::default();
+            let mut with_bulk = Throttle::new(&budgets);
+            let mut alone = Throttle::new(&budgets);
+            for clinical in jobs {
+                if clinical {
+                    prop_assert_eq!(with_bulk.assign(Lane::Clinical, &dest(0)), alone.assign(Lane::Clinical, &dest(0)));
+                } else {
+                    with_bulk.assign(Lane::Bulk, &dest(0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_budget_that_starves_a_lane_is_refused() {
+        let bad = [
+            Budget { clinical_connections: 0, ..Budget::default() },
+            Budget { clinical_connections: 4, ..Budget::default() },
+            Budget { clinical_per_minute: 600, ..Budget::default() },
+            Budget { connections: 1, clinical_connections: 1, ..Budget::default() },
+            Budget { max_message_size: 0, ..Budget::default() },
+        ];
+        for b in bad {
+            let e = Budgets::new(b).unwrap_err();
+            assert_eq!(e.code(), "M611", "{b:?}");
         }
     }
 }

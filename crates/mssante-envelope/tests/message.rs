@@ -1,0 +1,226 @@
+//! Messages: MSSanté headers, no Bcc, injection refused, byte-identical output,
+//! read back with mail-parser.
+
+use mail_parser::{MessageParser, MimeHeaders};
+use mssante_envelope::message::DsnRequest;
+use mssante_envelope::message::{Attachment, Draft, Mailbox, Xdm};
+use mssante_envelope::{Error, Notify, Ret, ReversePath};
+use proptest::prelude::*;
+
+fn mb(a: &str) -> Mailbox {
+    Mailbox::new(a).unwrap()
+}
+
+fn draft() -> Draft {
+    Draft::new(
+        Mailbox::named("Supervision Opérateur Exemple", "supervision@operateur-exemple.mssante.fr").unwrap(),
+        "[MSSanté] Incident clos : alimentation de l’annuaire",
+        "Bonjour,\r\n\r\nL’incident est clos.\r\n",
+    )
+    .to(Mailbox::named("Dr Camille Exemple", "camille.exemple@medecin.mssante.fr").unwrap())
+    .cc(mb("secretariat@ch-exemple.mssante.fr"))
+    .bcc(mb("archive@operateur-exemple.mssante.fr"))
+    .nil("NIL-EXEMPLE-0001")
+    .message_id("incident-2020-12-11.1@operateur-exemple.mssante.fr")
+    .date(1_607_709_600)
+    .boundary("mssante-boundary-1")
+}
+
+/// Top-level header names, unfolded, in order.
+fn header_names(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    head.split("\r\n")
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('\t'))
+        .map(|l| l.split(':').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_notice_mail_reads_back_with_every_header() {
+    let built = draft()
+        .attachment(Attachment::new("text/plain; charset=utf-8", "CR_integration.txt", "#MSSANTE-CR|1\n"))
+        .build()
+        .unwrap();
+    let m = MessageParser::default().parse(&built.bytes).unwrap();
+    assert_eq!(m.subject(), Some("[MSSanté] Incident clos : alimentation de l’annuaire"));
+    assert_eq!(m.message_id(), Some("incident-2020-12-11.1@operateur-exemple.mssante.fr"));
+    assert_eq!(m.from().unwrap().first().unwrap().address(), Some("supervision@operateur-exemple.mssante.fr"));
+    assert_eq!(m.to().unwrap().first().unwrap().name(), Some("Dr Camille Exemple"));
+    assert_eq!(m.header_raw("X-MSS-NIL").map(str::trim), Some("NIL-EXEMPLE-0001"));
+    assert!(m.header("X-MSS-MES").is_none(), "no patient recipient");
+    assert!(m.header("X-MSS-CODECDA").is_none() && m.header("X-MSS-INS").is_none(), "no XDM content");
+    assert!(m.header("Bcc").is_none());
+    assert_eq!(m.date().unwrap().to_rfc3339(), "2020-12-11T18:00:00Z");
+    assert_eq!(m.body_text(0).unwrap(), "Bonjour,\r\n\r\nL’incident est clos.\r\n");
+    let att = m.attachment(0).unwrap();
+    assert_eq!(att.attachment_name(), Some("CR_integration.txt"));
+    assert_eq!(att.contents(), b"#MSSANTE-CR|1\n");
+    // Every recipient in the envelope, Bcc included, once; the sender as reverse path.
+    let rcpts: Vec<&str> = built.envelope.recipients().iter().map(|r| r.address().as_str()).collect();
+    assert_eq!(
+        rcpts,
+        [
+            "camille.exemple@medecin.mssante.fr",
+            "secretariat@ch-exemple.mssante.fr",
+            "archive@operateur-exemple.mssante.fr"
+        ]
+    );
+    assert_eq!(built.envelope.mail_from(), "MAIL FROM:<supervision@operateur-exemple.mssante.fr>");
+    assert!(!String::from_utf8_lossy(&built.bytes).to_ascii_lowercase().contains("archive@"));
+}
+
+#[test]
+fn output_is_byte_identical_when_id_date_and_boundary_are_given() {
+    let d = draft().attachment(Attachment::new("application/octet-stream", "r.bin", vec![0u8, 1, 2, 255]));
+    let a = d.build().unwrap();
+    let b = d.clone().build().unwrap();
+    assert_eq!(a.bytes, b.bytes);
+    let text = String::from_utf8_lossy(&a.bytes);
+    assert!(text.contains("boundary=\"mssante-boundary-1\""), "{text}");
+    assert!(text.ends_with("--mssante-boundary-1--\r\n"));
+    // Without them, two builds differ (fresh Message-ID).
+    let free = Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", "t").to(mb("b@medecin.mssante.fr"));
+    assert_ne!(free.build().unwrap().message_id, free.build().unwrap().message_id);
+    assert!(free.build().unwrap().message_id.ends_with("@operateur-exemple.mssante.fr"));
+}
+
+#[test]
+fn patient_mail_says_fin_and_xdm_mail_says_its_codes() {
+    let built = draft()
+        .to(mb("299129912345662@PATIENT.mssante.fr"))
+        .xdm(Xdm {
+            archive: b"PK\x03\x04 synthetic".to_vec(),
+            pdfs: vec![("DOC0001.PDF".into(), b"%PDF-1.4 synthetic".to_vec())],
+            cda_codes: vec!["34112-3".into(), "PRESC-BIO".into()],
+            qualified_ins: true,
+        })
+        .build()
+        .unwrap();
+    let m = MessageParser::default().parse(&built.bytes).unwrap();
+    assert_eq!(m.header_raw("X-MSS-MES").map(str::trim), Some("FIN"));
+    assert_eq!(m.header_raw("X-MSS-CODECDA").map(str::trim), Some("34112-3,PRESC-BIO"));
+    assert_eq!(m.header_raw("X-MSS-INS").map(str::trim), Some("O"));
+    assert_eq!(m.attachment(0).unwrap().attachment_name(), Some("IHE_XDM.ZIP"));
+    assert_eq!(m.attachment(0).unwrap().contents(), b"PK\x03\x04 synthetic");
+    assert_eq!(m.attachment(1).unwrap().attachment_name(), Some("DOC0001.PDF"));
+    // A patient in Bcc only still gets FIN: the header is the same for every copy.
+    let bcc_only = draft().bcc(mb("299129912345662@patient.mssante.fr")).build().unwrap();
+    assert!(String::from_utf8_lossy(&bcc_only.bytes).contains("\r\nX-MSS-MES: FIN\r\n"));
+    // XDM without a CDA code is refused.
+    let e = draft().xdm(Xdm { archive: vec![], pdfs: vec![], cda_codes: vec![], qualified_ins: false }).build();
+    assert!(matches!(e, Err(Error::Value { .. })));
+}
+
+#[test]
+fn disposition_notification_and_dsn_on_request() {
+    let built = draft()
+        .disposition_notification_to(mb("supervision@operateur-exemple.mssante.fr"))
+        .dsn(DsnRequest {
+            notify: Some(Notify::on(true, true, false).unwrap()),
+            ret: Some(Ret::Hdrs),
+            envid: Some("incident 1".into()),
+        })
+        .build()
+        .unwrap();
+    let m = MessageParser::default().parse(&built.bytes).unwrap();
+    assert!(m.header_raw("Disposition-Notification-To").unwrap().contains("supervision@operateur-exemple.mssante.fr"));
+    assert_eq!(
+        built.envelope.mail_from(),
+        "MAIL FROM:<supervision@operateur-exemple.mssante.fr> RET=HDRS ENVID=incident+201"
+    );
+    assert!(built.envelope.lines()[1].ends_with(" NOTIFY=SUCCESS,FAILURE"));
+    // Without the request, no such header.
+    assert!(!String::from_utf8_lossy(&draft().build().unwrap().bytes).contains("Disposition-Notification-To"));
+    // A notification itself goes with the null reverse path.
+    let dsn = draft().return_path(ReversePath::Null).build().unwrap();
+    assert_eq!(dsn.envelope.mail_from(), "MAIL FROM:<>");
+}
+
+#[test]
+fn injection_is_refused_with_the_field_and_offset() {
+    let e = Mailbox::new("a@b.fr\r\nBcc: z@evil.fr").unwrap_err();
+    assert_eq!(e, Error::Control { field: "address".into(), offset: 6, character: '\r' });
+    assert_eq!(e.code(), "M606");
+    let e = Mailbox::named("Dr X\nBcc: z@evil.fr", "x@medecin.mssante.fr").unwrap_err();
+    assert!(matches!(e, Error::Control { ref field, offset: 4, character: '\n' } if field == "display name"));
+    let e = Draft::new(mb("a@operateur-exemple.mssante.fr"), "sujet\r\nBcc: z@evil.fr", "t")
+        .to(mb("b@medecin.mssante.fr"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Control { ref field, offset: 5, .. } if field == "subject"));
+    for bad in ["X-Trace\u{7f}", "Bcc", "bcc", "Content-Type", "X-MSS-NIL", "From", "X Trace", "X:T", ""] {
+        assert!(matches!(draft().header(bad, "v").build(), Err(Error::HeaderName(_))), "{bad:?}");
+    }
+    assert!(matches!(draft().header("X-Trace", "v\u{0}").build(), Err(Error::Control { .. })));
+    assert!(matches!(draft().header("X-Trace", "tab\there").build(), Err(Error::Control { .. })));
+    assert!(matches!(draft().nil("NIL\r\nX: y").build(), Err(Error::Control { .. })));
+    assert!(matches!(draft().message_id("a b@c").build(), Err(Error::Value { .. })));
+    assert!(matches!(draft().message_id("<a@c>").build(), Err(Error::Value { .. })));
+    assert!(matches!(
+        draft().attachment(Attachment::new("text/plain\r\nX: y", "a.txt", "x")).build(),
+        Err(Error::Control { .. })
+    ));
+    assert!(matches!(draft().attachment(Attachment::new("text", "a.txt", "x")).build(), Err(Error::Value { .. })));
+    // A boundary that the text contains would cut the message.
+    let e = Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", "x\r\n--b1\r\nX: y\r\n")
+        .to(mb("b@medecin.mssante.fr"))
+        .attachment(Attachment::new("text/plain", "a.txt", "x"))
+        .boundary("b1")
+        .build()
+        .unwrap_err();
+    assert_eq!(e, Error::BoundaryInBody("b1".into()));
+    assert!(matches!(Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", "t").build(), Err(Error::NoRecipient)));
+}
+
+#[test]
+fn the_size_limit_is_checked() {
+    let built =
+        draft().attachment(Attachment::new("application/octet-stream", "big.bin", vec![7u8; 30_000])).build().unwrap();
+    let size = built.bytes.len() as u64;
+    assert!(size > 40_000, "base64 grows the attachment");
+    assert_eq!(built.check_size(size), Ok(()));
+    assert_eq!(built.check_size(size - 1), Err(Error::TooLarge { size, limit: size - 1 }));
+}
+
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~]{0,80}",
+        "[a-zé ]{0,20}(\r\n|\n|\r|\u{0}|\u{85}|\t)[A-Za-z-]{1,10}: [a-z@.]{0,20}",
+        "[ -~]{0,200}",
+    ]
+}
+
+proptest! {
+    /// Whatever the values, the message has exactly the headers the draft
+    /// writes, or the build is refused with a control-character error.
+    #[test]
+    fn no_value_ever_adds_a_header(name in any_text(), subject in any_text(), value in any_text(), nil in any_text(), file in any_text()) {
+        let from = Mailbox::named(&name, "a@operateur-exemple.mssante.fr");
+        let has_control = |s: &str| s.chars().any(char::is_control);
+        prop_assert_eq!(from.is_err(), has_control(&name));
+        let Ok(from) = from else { return Ok(()) };
+        let d = Draft::new(from, subject.clone(), "texte")
+            .to(mb("b@medecin.mssante.fr"))
+            .bcc(mb("c@medecin.mssante.fr"))
+            .message_id("x@operateur-exemple.mssante.fr")
+            .date(0)
+            .header("X-Trace", value.clone())
+            .nil(nil.clone())
+            .attachment(Attachment::new("text/plain", file.clone(), "contenu"));
+        match d.build() {
+            Ok(built) => {
+                prop_assert!(![&subject, &value, &nil, &file].iter().any(|s| has_control(s)));
+                let names = header_names(&built.bytes);
+                prop_assert_eq!(names, ["From", "To", "Subject", "Date", "Message-ID", "X-MSS-NIL", "X-Trace", "MIME-Version", "Content-Type"]);
+                let parsed = MessageParser::default().parse(&built.bytes).unwrap();
+                // Leading and trailing blanks are not significant in an unstructured header.
+                prop_assert_eq!(parsed.subject().unwrap_or_default().trim(), subject.trim());
+            }
+            Err(Error::Control { .. }) => prop_assert!([&subject, &value, &nil, &file].iter().any(|s| has_control(s))),
+            Err(Error::Value { field, .. }) => prop_assert!(nil.trim().is_empty() && field == "X-MSS-NIL" || file.trim().is_empty()),
+            Err(e) => prop_assert!(false, "unexpected {e}"),
+        }
+    }
+}
