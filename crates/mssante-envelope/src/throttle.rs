@@ -108,7 +108,7 @@ impl Budget {
 }
 
 /// A default budget and per-operator ones.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Budgets {
     default: Budget,
     operators: Vec<(String, Budget)>,
@@ -136,12 +136,6 @@ impl Budgets {
             .iter()
             .find(|(key, _)| d.dns.iter().chain(&mtas).any(|n| n.eq_ignore_ascii_case(key)))
             .map_or(&self.default, |(_, b)| b)
-    }
-}
-
-impl Default for Budgets {
-    fn default() -> Self {
-        Budgets { default: Budget::default(), operators: Vec::new() }
     }
 }
 
