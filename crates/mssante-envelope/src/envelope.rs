@@ -236,6 +236,24 @@ impl Envelope {
         s
     }
 
+    /// The same envelope without DSN parameters (`RET`, `ENVID`, `NOTIFY`,
+    /// `ORCPT`), for a server that does not advertise `DSN` (RFC 3461 §4).
+    pub fn without_dsn(&self) -> Envelope {
+        Envelope {
+            reverse_path: self.reverse_path.clone(),
+            ret: None,
+            envid: None,
+            recipients: self.recipients.iter().map(|r| Recipient::from_address(r.address.clone())).collect(),
+        }
+    }
+
+    /// True when a DSN parameter is set.
+    pub fn has_dsn(&self) -> bool {
+        self.ret.is_some()
+            || self.envid.is_some()
+            || self.recipients.iter().any(|r| r.notify.is_some() || r.orcpt.is_some())
+    }
+
     /// `MAIL FROM:` then one `RCPT TO:` per recipient.
     pub fn lines(&self) -> Vec<String> {
         std::iter::once(self.mail_from()).chain(self.recipients.iter().map(Recipient::line)).collect()

@@ -22,6 +22,7 @@ mod parse;
 pub mod retry;
 pub mod route;
 pub mod simulate;
+pub mod smtp;
 pub mod throttle;
 pub mod xtext;
 

@@ -293,6 +293,22 @@ impl Draft {
         }
     }
 
+    /// The notification mail of an incident notice: subject `[MSSanté] <title>`,
+    /// the notice's text as the body.
+    pub fn notice(from: Mailbox, title: &str, text: impl Into<String>) -> Draft {
+        Draft::new(from, format!("[MSSanté] {title}"), text)
+    }
+
+    /// The mail that delivers a report (CR de dépôt or CR d'intégration): the
+    /// report attached as UTF-8 text under its file name, a summary as body.
+    pub fn report_delivery(from: Mailbox, report_name: &str, report: Vec<u8>, summary: impl Into<String>) -> Draft {
+        Draft::new(from, format!("[MSSanté] Compte rendu {report_name}"), summary).attachment(Attachment::new(
+            "text/plain; charset=utf-8",
+            report_name,
+            report,
+        ))
+    }
+
     /// Adds a `To` recipient.
     pub fn to(mut self, m: Mailbox) -> Self {
         self.to.push(m);

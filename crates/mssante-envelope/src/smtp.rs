@@ -1,0 +1,198 @@
+//! A small blocking SMTP client (RFC 5321) that sends an [`Envelope`] as
+//! written — DSN parameters included when the server advertises `DSN` — and
+//! reports every recipient's reply.
+//!
+//! It runs over any `Read + Write` (a `TcpStream`, or a TLS stream the caller
+//! set up with the IGC-Santé roots). It checks the server's `SIZE` and
+//! `SMTPUTF8` before sending, and dot-stuffs the message.
+
+use crate::envelope::Envelope;
+use crate::error::Error;
+use crate::retry::{Class, Reply};
+use std::io::{BufRead, BufReader, Read, Write};
+
+/// What the server said it supports after `EHLO`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extensions {
+    /// `DSN` (RFC 3461).
+    pub dsn: bool,
+    /// `SMTPUTF8` (RFC 6531).
+    pub smtputf8: bool,
+    /// `8BITMIME`.
+    pub eight_bit_mime: bool,
+    /// `SIZE` and its limit (0 = no fixed limit), RFC 1870.
+    pub size: Option<u64>,
+}
+
+impl Extensions {
+    fn parse(lines: &[String]) -> Extensions {
+        let mut e = Extensions::default();
+        for l in lines.iter().skip(1) {
+            let mut words = l.split_whitespace();
+            match words.next().map(str::to_ascii_uppercase).as_deref() {
+                Some("DSN") => e.dsn = true,
+                Some("SMTPUTF8") => e.smtputf8 = true,
+                Some("8BITMIME") => e.eight_bit_mime = true,
+                Some("SIZE") => e.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0)),
+                _ => {}
+            }
+        }
+        e
+    }
+}
+
+/// The result of one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Indices (in the envelope) of the recipients accepted.
+    pub accepted: Vec<usize>,
+    /// Indices of the recipients refused, with the reply.
+    pub refused: Vec<(usize, Reply)>,
+    /// The reply to the end of data (absent when no recipient was accepted).
+    pub data: Option<Reply>,
+    /// Whether the DSN parameters were sent (false when the server lacks `DSN`).
+    pub dsn_sent: bool,
+}
+
+/// An open SMTP session.
+#[derive(Debug)]
+pub struct Session<S: Read + Write> {
+    io: BufReader<S>,
+    extensions: Extensions,
+}
+
+impl<S: Read + Write> Session<S> {
+    /// Reads the greeting and says `EHLO client_name`.
+    pub fn open(stream: S, client_name: &str) -> Result<Session<S>, Error> {
+        if client_name.is_empty() || !client_name.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::Value { field: "EHLO name".into(), value: client_name.to_owned() });
+        }
+        let mut s = Session { io: BufReader::new(stream), extensions: Extensions::default() };
+        let (greeting, _) = s.reply()?;
+        expect(&greeting, 220, "greeting")?;
+        let (reply, lines) = s.command(&format!("EHLO {client_name}"))?;
+        expect(&reply, 250, "EHLO")?;
+        s.extensions = Extensions::parse(&lines);
+        Ok(s)
+    }
+
+    /// What the server supports.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// Sends one message: `MAIL FROM`, one `RCPT TO` per recipient, `DATA`.
+    /// Refused recipients are reported, not fatal; a refused `MAIL FROM` or
+    /// `DATA` is an error (after `RSET`).
+    pub fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<Delivery, Error> {
+        let ext = self.extensions.clone();
+        if let Some(limit) = ext.size.filter(|&l| l > 0) {
+            let size = message.len() as u64;
+            if size > limit {
+                return Err(Error::TooLarge { size, limit });
+            }
+        }
+        if envelope.needs_smtputf8() && !ext.smtputf8 {
+            return Err(Error::Smtp("the server does not offer SMTPUTF8, needed by a non-ASCII address".into()));
+        }
+        let dsn_sent = ext.dsn && envelope.has_dsn();
+        let stripped;
+        let env = if ext.dsn {
+            envelope
+        } else {
+            stripped = envelope.without_dsn();
+            &stripped
+        };
+        let mut lines = env.lines().into_iter();
+        let mut mail = lines.next().unwrap_or_default();
+        if ext.size.is_some() {
+            mail.push_str(&format!(" SIZE={}", message.len()));
+        }
+        let (reply, _) = self.command(&mail)?;
+        if reply.class() != Class::Success {
+            self.command("RSET")?;
+            return Err(Error::Smtp(format!("MAIL FROM refused: {} {}", reply.code, reply.text)));
+        }
+        let mut accepted = Vec::new();
+        let mut refused = Vec::new();
+        for (i, rcpt) in lines.enumerate() {
+            let (reply, _) = self.command(&rcpt)?;
+            if reply.class() == Class::Success {
+                accepted.push(i);
+            } else {
+                refused.push((i, reply));
+            }
+        }
+        if accepted.is_empty() {
+            self.command("RSET")?;
+            return Ok(Delivery { accepted, refused, data: None, dsn_sent });
+        }
+        let (reply, _) = self.command("DATA")?;
+        if reply.code != 354 {
+            self.command("RSET")?;
+            return Err(Error::Smtp(format!("DATA refused: {} {}", reply.code, reply.text)));
+        }
+        let mut body = dot_stuff(message);
+        if !body.ends_with(b"\r\n") {
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b".\r\n");
+        self.io.get_mut().write_all(&body).map_err(io)?;
+        self.io.get_mut().flush().map_err(io)?;
+        let (reply, _) = self.reply()?;
+        Ok(Delivery { accepted, refused, data: Some(reply), dsn_sent })
+    }
+
+    /// Says `QUIT`.
+    pub fn quit(mut self) -> Result<(), Error> {
+        let (reply, _) = self.command("QUIT")?;
+        expect(&reply, 221, "QUIT")
+    }
+
+    fn command(&mut self, line: &str) -> Result<(Reply, Vec<String>), Error> {
+        let w = self.io.get_mut();
+        w.write_all(line.as_bytes()).and_then(|()| w.write_all(b"\r\n")).and_then(|()| w.flush()).map_err(io)?;
+        self.reply()
+    }
+
+    /// Reads a reply, multi-line or not; returns the last line parsed and the
+    /// text of every line.
+    fn reply(&mut self) -> Result<(Reply, Vec<String>), Error> {
+        let mut texts = Vec::new();
+        loop {
+            let mut line = String::new();
+            let n = (&mut self.io).take(4096).read_line(&mut line).map_err(io)?;
+            if n == 0 {
+                return Err(Error::Smtp("connection closed".into()));
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            let reply = Reply::parse(line)?;
+            texts.push(line.get(4..).unwrap_or_default().to_owned());
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return Ok((reply, texts));
+            }
+        }
+    }
+}
+
+fn expect(reply: &Reply, code: u16, what: &str) -> Result<(), Error> {
+    if reply.code == code { Ok(()) } else { Err(Error::Smtp(format!("{what}: {} {}", reply.code, reply.text))) }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Smtp(e.to_string())
+}
+
+/// Doubles a leading `.` on every line (RFC 5321 §4.5.2).
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 64);
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+    }
+    out
+}

@@ -1,0 +1,94 @@
+"""A real SMTP server on loopback for the delivery test (aiosmtpd, from PyPI).
+
+Usage: python3 smtp_server.py OUT_DIR
+Prints the port it listens on, then writes each message it receives as
+OUT_DIR/<n>.eml (the bytes received, dot-unstuffed) and OUT_DIR/<n>.json (the
+envelope: MAIL FROM and RCPT TO as received on the wire, and as aiosmtpd read
+them).
+
+aiosmtpd does not implement DSN (RFC 3461): this server advertises it and keeps
+the DSN parameters (RET, ENVID, NOTIFY, ORCPT) of each command as received, so
+that the test can check them; it refuses recipients whose local part starts
+with "inconnu" with 550 5.1.1.
+"""
+
+import asyncio
+import json
+import os
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+DSN_PARAMS = ("RET=", "ENVID=", "NOTIFY=", "ORCPT=")
+
+
+def strip_dsn(arg):
+    if arg is None:
+        return arg
+    words = arg.split(" ")
+    return " ".join(w for w in words if not w.upper().startswith(DSN_PARAMS))
+
+
+class DsnSMTP(SMTP):
+    async def smtp_MAIL(self, arg):
+        self.session.raw_mail = "MAIL " + (arg or "")
+        self.session.raw_rcpts = []
+        await super().smtp_MAIL(strip_dsn(arg))
+
+    async def smtp_RCPT(self, arg):
+        if not hasattr(self.session, "raw_rcpts"):
+            self.session.raw_rcpts = []
+        self.session.raw_rcpts.append("RCPT " + (arg or ""))
+        await super().smtp_RCPT(strip_dsn(arg))
+
+
+class Handler:
+    def __init__(self, out):
+        self.out = out
+        self.count = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-DSN", responses[-1]]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower().startswith("inconnu"):
+            return "550 5.1.1 Unknown user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        base = os.path.join(self.out, str(self.count))
+        with open(base + ".eml", "wb") as f:
+            f.write(envelope.original_content)
+        info = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "mail_options": envelope.mail_options,
+            "raw_mail": session.raw_mail,
+            "raw_rcpts": session.raw_rcpts,
+            "ehlo": session.host_name,
+        }
+        with open(base + ".json.tmp", "w") as f:
+            json.dump(info, f)
+        os.rename(base + ".json.tmp", base + ".json")
+        return "250 2.0.0 Message accepted for delivery"
+
+
+async def main(out):
+    handler = Handler(out)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: DsnSMTP(handler, enable_SMTPUTF8=True, decode_data=False, hostname="mx.loopback.test",
+                        data_size_limit=2_000_000),
+        host="127.0.0.1",
+        port=0,
+    )
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))
