@@ -1,7 +1,8 @@
-//! `mssante mail plan|simulate` (glue over `mssante-envelope`).
+//! `mssante mail plan|simulate|notice` (glue over `mssante-envelope`).
 
 use anyhow::Context;
 use mssante_bal::liste_blanche::ListeBlanche;
+use mssante_envelope::message::{Draft, Mailbox};
 use mssante_envelope::route::{Kind, Refusal, TrustSpace, plan as route};
 use mssante_envelope::simulate::{Scenario, simulate as run_scenario};
 use serde_json::json;
@@ -51,6 +52,142 @@ pub struct SimulateArgs {
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `mail notice`.
+#[derive(clap::Args, Debug)]
+pub struct NoticeArgs {
+    /// The notice: JSON (`incident parse --json`) or the French text.
+    pub notice: PathBuf,
+    /// Recipients (repeat, or comma-separated).
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub to: Vec<String>,
+    /// Copy recipients.
+    #[arg(long, value_delimiter = ',')]
+    pub cc: Vec<String>,
+    /// Blind recipients: in the envelope only, never in the message.
+    #[arg(long, value_delimiter = ',')]
+    pub bcc: Vec<String>,
+    /// Sender address.
+    #[arg(long, default_value = "supervision@operateur-exemple.mssante.fr")]
+    pub from: String,
+    /// Sender display name.
+    #[arg(long)]
+    pub from_name: Option<String>,
+    /// `X-MSS-NIL`: the product reference given at declaration.
+    #[arg(long)]
+    pub nil: Option<String>,
+    /// Ask for a disposition notification (MDN) to the sender.
+    #[arg(long)]
+    pub disposition_notification: bool,
+    /// Message-ID (`left@right`), for reproducible output.
+    #[arg(long)]
+    pub message_id: Option<String>,
+    /// Date, RFC 3339 (e.g. 2020-12-11T18:00:00Z), for reproducible output.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Refuse recipients outside this liste blanche.
+    #[arg(long)]
+    pub liste_blanche: Option<PathBuf>,
+    /// Largest message accepted, in bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_size: u64,
+    /// Where to write the message (`-` for stdout).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Print exactly one JSON object on stdout (not with `-o -`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Exit status 0 written, 1 refused.
+pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
+    let raw = std::fs::read(&a.notice).with_context(|| format!("cannot read {}", a.notice.display()))?;
+    let notice: mssante_incident::Notice = match serde_json::from_slice(&raw) {
+        Ok(n) => n,
+        Err(json_err) => {
+            let text = std::str::from_utf8(&raw).with_context(|| format!("{}: not UTF-8", a.notice.display()))?;
+            if text.trim_start().starts_with('{') {
+                return Err(json_err).with_context(|| format!("{}: not a notice JSON", a.notice.display()));
+            }
+            mssante_incident::parse::parse_notice(text, None).with_context(|| format!("{}", a.notice.display()))?
+        }
+    };
+    let mailbox = |addr: &str| Mailbox::new(addr.trim()).with_context(|| format!("recipient {addr:?}"));
+    let from = match &a.from_name {
+        Some(n) => Mailbox::named(n, &a.from),
+        None => Mailbox::new(&a.from),
+    }
+    .with_context(|| "--from")?;
+    let title = format!("{} du {}", notice.title, notice.date.format("%d/%m/%Y"));
+    let mut d = Draft::notice(from.clone(), &title, crlf(&notice.to_text()));
+    for t in &a.to {
+        d = d.to(mailbox(t)?);
+    }
+    for c in &a.cc {
+        d = d.cc(mailbox(c)?);
+    }
+    for b in &a.bcc {
+        d = d.bcc(mailbox(b)?);
+    }
+    if let Some(n) = &a.nil {
+        d = d.nil(n);
+    }
+    if a.disposition_notification {
+        d = d.disposition_notification_to(from);
+    }
+    if let Some(id) = &a.message_id {
+        d = d.message_id(id);
+    }
+    if let Some(t) = &a.date {
+        let t = chrono::DateTime::parse_from_rfc3339(t).with_context(|| format!("--date {t:?}: expected RFC 3339"))?;
+        d = d.date(t.timestamp());
+    }
+    if let Some(lb_path) = &a.liste_blanche {
+        let bytes = std::fs::read(lb_path).with_context(|| format!("cannot read {}", lb_path.display()))?;
+        let lb = ListeBlanche::parse(&bytes).with_context(|| format!("{}", lb_path.display()))?;
+        let all: Vec<&str> = a.to.iter().chain(&a.cc).chain(&a.bcc).map(String::as_str).collect();
+        let p = route(&all, &TrustSpace::new(&lb), 100);
+        let outside: Vec<_> = p.refused.iter().filter(|(_, why)| *why != Refusal::Duplicate).collect();
+        if !outside.is_empty() {
+            for (addr, why) in outside {
+                eprintln!("mssante: refused {addr}: [{}] {}", why.code(), refusal(why));
+            }
+            return Ok(1);
+        }
+    }
+    let built = d.build()?;
+    if let Err(e) = built.check_size(a.max_size) {
+        eprintln!("mssante: [{}] {e}", e.code());
+        return Ok(1);
+    }
+    if a.output.as_os_str() == "-" {
+        use std::io::Write;
+        std::io::stdout().lock().write_all(&built.bytes)?;
+        return Ok(0);
+    }
+    std::fs::write(&a.output, &built.bytes).with_context(|| format!("cannot write {}", a.output.display()))?;
+    let lines = built.envelope.lines();
+    if a.json {
+        let v = json!({
+            "output": a.output.display().to_string(),
+            "bytes": built.bytes.len(),
+            "message_id": built.message_id,
+            "envelope": lines,
+        });
+        outln!("{}", serde_json::to_string(&v)?);
+    } else {
+        outln!("{} written: {} bytes, Message-ID <{}>", a.output.display(), built.bytes.len(), built.message_id);
+        for l in lines {
+            outln!("  {l}");
+        }
+    }
+    Ok(0)
+}
+
+/// Line ends as CRLF (a message body is CRLF on the wire).
+fn crlf(text: &str) -> String {
+    text.lines().flat_map(|l| [l, "\r\n"]).collect()
 }
 
 fn refusal(r: &Refusal) -> String {

@@ -70,7 +70,7 @@ enum Command {
     /// Incident notices of the ANS.
     #[command(subcommand)]
     Incident(IncidentCmd),
-    /// Sending mail in the trust space: routing plans and burst simulation.
+    /// Sending mail in the trust space: routing plans, burst simulation, notice mails.
     #[command(subcommand)]
     Mail(MailCmd),
 }
@@ -85,6 +85,12 @@ enum MailCmd {
     /// Replay a mass alert plus clinical mail against a destination with a
     /// limited acceptance rate, with and without separate lanes.
     Simulate(mail::SimulateArgs),
+    /// Write the notification mail of an incident notice (its JSON, as printed
+    /// by `incident parse --json`, or its text) to a file, with its envelope.
+    ///
+    /// Exit status: 0 written, 1 a recipient outside the trust space (with
+    /// --liste-blanche) or larger than --max-size, 2 unusable input.
+    Notice(mail::NoticeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -250,6 +256,7 @@ fn main() -> ExitCode {
         Command::Incident(IncidentCmd::Render { file, format }) => incident::render(&file, format),
         Command::Mail(MailCmd::Plan(a)) => mail::plan(&a),
         Command::Mail(MailCmd::Simulate(a)) => mail::simulate(&a),
+        Command::Mail(MailCmd::Notice(a)) => mail::notice(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -386,3 +386,93 @@ fn mail_plan_and_simulate() {
     assert_eq!(v["with_lanes"]["clinical"]["delivered"], 100);
     assert!(v["with_lanes"]["clinical"]["p90"].as_u64() < v["without_lanes"]["clinical"]["p90"].as_u64());
 }
+
+#[test]
+fn mail_notice_writes_a_reproducible_message_and_its_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let notice = data("incidents-mssante-2020-12.txt");
+    let parsed = run(&["incident", "parse", notice.to_str().unwrap(), "--json"]);
+    assert_eq!(parsed.status.code(), Some(0));
+    let notice_json = dir.path().join("notice.json");
+    std::fs::write(&notice_json, &parsed.stdout).unwrap();
+    let eml = dir.path().join("notice.eml");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "mail",
+            "notice",
+            notice_json.to_str().unwrap(),
+            "--to",
+            "a@medecin.mssante.fr,b@pharmacien.mssante.fr",
+            "--bcc",
+            "archive@medecin.mssante.fr",
+            "--nil",
+            "NIL-EXEMPLE-0001",
+            "--message-id",
+            "notice-2020-12-11@operateur-exemple.mssante.fr",
+            "--date",
+            "2020-12-11T19:00:00+01:00",
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let a: Vec<String> = args(&eml);
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["envelope"][0], "MAIL FROM:<supervision@operateur-exemple.mssante.fr>");
+    assert_eq!(v["envelope"][3], "RCPT TO:<archive@medecin.mssante.fr>");
+    let bytes = std::fs::read(&eml).unwrap();
+    assert_eq!(v["bytes"], bytes.len());
+    let m = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(m.subject(), Some("[MSSanté] Incidents MSSanté du 11/12/2020"));
+    assert_eq!(m.message_id(), Some("notice-2020-12-11@operateur-exemple.mssante.fr"));
+    assert_eq!(m.date().unwrap().to_rfc3339(), "2020-12-11T18:00:00Z");
+    assert_eq!(m.header_raw("X-MSS-NIL").map(str::trim), Some("NIL-EXEMPLE-0001"));
+    assert!(m.header("Bcc").is_none() && !String::from_utf8_lossy(&bytes).contains("archive@"));
+    let body = m.body_text(0).unwrap();
+    assert!(body.contains("Incident clos") && body.contains("Mailiz"), "{body}");
+    // The body is the notice: it parses back to the same notice.
+    let back = mssante_incident::parse::parse_notice(&body.replace("\r\n", "\n"), None).unwrap();
+    let original: mssante_incident::Notice = serde_json::from_slice(&parsed.stdout).unwrap();
+    assert_eq!(back, original);
+    // Same inputs, same bytes; the text form of the notice gives the same message.
+    let again = dir.path().join("again.eml");
+    let mut b = args(&again);
+    b[2] = notice.to_str().unwrap().to_owned();
+    assert_eq!(run(&b.iter().map(String::as_str).collect::<Vec<_>>()).status.code(), Some(0));
+    assert_eq!(std::fs::read(&again).unwrap(), bytes);
+
+    // With the liste blanche, a recipient outside the trust space is refused.
+    let lb = data("listeblanchemssante-exemple.xml");
+    let out = run(&[
+        "mail",
+        "notice",
+        notice_json.to_str().unwrap(),
+        "--to",
+        "x@inconnu.mssante.fr",
+        "--liste-blanche",
+        lb.to_str().unwrap(),
+        "-o",
+        dir.path().join("x.eml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[R502]"));
+    // An injected display name is an error, never rewritten.
+    let out = run(&[
+        "mail",
+        "notice",
+        notice_json.to_str().unwrap(),
+        "--to",
+        "a@medecin.mssante.fr",
+        "--from-name",
+        "Supervision\r\nBcc: z@evil.fr",
+        "-o",
+        dir.path().join("y.eml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("control character"));
+    assert!(!dir.path().join("y.eml").exists());
+}
