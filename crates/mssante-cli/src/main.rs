@@ -90,7 +90,7 @@ enum MailCmd {
     ///
     /// Exit status: 0 written, 1 a recipient outside the trust space (with
     /// --liste-blanche) or larger than --max-size, 2 unusable input.
-    Notice(mail::NoticeArgs),
+    Notice(Box<mail::NoticeArgs>),
 }
 
 #[derive(Subcommand, Debug)]
