@@ -49,6 +49,7 @@ use mail_builder::headers::raw::Raw;
 use mail_builder::headers::text::Text;
 use mail_builder::mime::MimePart;
 use mssante_bal::Address;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Header names a [`Draft`] writes itself (or never writes, like `Bcc`): an
@@ -210,6 +211,53 @@ impl Xdm {
     }
 }
 
+/// A plain-text body (`text/plain; charset=utf-8`), encoded once by
+/// mail-builder when made and shared by every message built with it: a notice
+/// sent to 100,000 recipients is quoted-printable-encoded once, not 100,000
+/// times. The bytes written are those mail-builder writes for the same text.
+///
+/// ```
+/// use mssante_envelope::message::Body;
+/// let b = Body::new("Journée d’intégration\r\n");
+/// assert_eq!(b.text(), "Journée d’intégration\r\n");
+/// let shared = b.clone(); // cheap: the encoded part is shared
+/// assert_eq!(shared, b);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    text: Arc<str>,
+    /// The MIME part (its headers, a blank line, the encoded text).
+    part: Arc<[u8]>,
+}
+
+impl Body {
+    /// Encodes `text` once.
+    pub fn new(text: impl Into<String>) -> Body {
+        let text: String = text.into();
+        let mut part = Vec::with_capacity(text.len() + text.len() / 4 + 96);
+        MimePart::new(ContentType::new("text/plain").attribute("charset", "utf-8"), text.as_str())
+            .write_part(&mut part);
+        Body { text: text.into(), part: part.into() }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<&str> for Body {
+    fn from(s: &str) -> Body {
+        Body::new(s)
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Body {
+        Body::new(s)
+    }
+}
+
 /// DSN requests carried by the envelope (RFC 3461).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DsnRequest {
@@ -231,7 +279,7 @@ pub struct Draft {
     bcc: Vec<Mailbox>,
     reply_to: Option<Mailbox>,
     subject: String,
-    text: String,
+    text: Body,
     message_id: Option<String>,
     in_reply_to: Vec<String>,
     references: Vec<String>,
@@ -269,7 +317,7 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Draft {
     /// A message from `from` with a subject and a plain-text body.
-    pub fn new(from: Mailbox, subject: impl Into<String>, text: impl Into<String>) -> Draft {
+    pub fn new(from: Mailbox, subject: impl Into<String>, text: impl Into<Body>) -> Draft {
         Draft {
             from,
             return_path: None,
@@ -295,13 +343,13 @@ impl Draft {
 
     /// The notification mail of an incident notice: subject `[MSSanté] <title>`,
     /// the notice's text as the body.
-    pub fn notice(from: Mailbox, title: &str, text: impl Into<String>) -> Draft {
+    pub fn notice(from: Mailbox, title: &str, text: impl Into<Body>) -> Draft {
         Draft::new(from, format!("[MSSanté] {title}"), text)
     }
 
     /// The mail that delivers a report (CR de dépôt or CR d'intégration): the
     /// report attached as UTF-8 text under its file name, a summary as body.
-    pub fn report_delivery(from: Mailbox, report_name: &str, report: Vec<u8>, summary: impl Into<String>) -> Draft {
+    pub fn report_delivery(from: Mailbox, report_name: &str, report: Vec<u8>, summary: impl Into<Body>) -> Draft {
         Draft::new(from, format!("[MSSanté] Compte rendu {report_name}"), summary).attachment(Attachment::new(
             "text/plain; charset=utf-8",
             report_name,
@@ -460,7 +508,7 @@ impl Draft {
             b = b.header(name.as_str(), text_or_raw(value));
         }
         b = b.body(self.body());
-        let mut bytes = Vec::with_capacity(1024 + self.text.len() + self.attachment_bytes() * 4 / 3);
+        let mut bytes = Vec::with_capacity(1024 + self.text.part.len() + self.attachment_bytes() * 4 / 3);
         b.serialize(&mut bytes);
         Ok(Built { envelope, bytes, message_id })
     }
@@ -471,7 +519,7 @@ impl Draft {
     }
 
     fn body(&self) -> MimePart<'_> {
-        let text = MimePart::new(ContentType::new("text/plain").attribute("charset", "utf-8"), self.text.as_str());
+        let text = MimePart::raw(&*self.text.part);
         if self.xdm.is_none() && self.attachments.is_empty() {
             return text;
         }
@@ -604,7 +652,7 @@ fn check_boundary(b: &str, draft: &Draft) -> Result<(), Error> {
         return Err(Error::Value { field: "boundary".into(), value: b.to_owned() });
     }
     let delimiter = format!("--{b}");
-    let texts = std::iter::once(draft.text.as_str())
+    let texts = std::iter::once(draft.text.text())
         .chain(draft.attachments.iter().filter_map(|a| std::str::from_utf8(&a.data).ok()));
     for t in texts {
         if t.contains(&delimiter) {

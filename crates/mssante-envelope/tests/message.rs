@@ -3,7 +3,7 @@
 
 use mail_parser::{MessageParser, MimeHeaders};
 use mssante_envelope::message::DsnRequest;
-use mssante_envelope::message::{Attachment, Draft, Mailbox, Xdm};
+use mssante_envelope::message::{Attachment, Body, Draft, Mailbox, Xdm};
 use mssante_envelope::{Error, Notify, Ret, ReversePath};
 use proptest::prelude::*;
 
@@ -83,6 +83,66 @@ fn output_is_byte_identical_when_id_date_and_boundary_are_given() {
     let free = Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", "t").to(mb("b@medecin.mssante.fr"));
     assert_ne!(free.build().unwrap().message_id, free.build().unwrap().message_id);
     assert!(free.build().unwrap().message_id.ends_with("@operateur-exemple.mssante.fr"));
+}
+
+/// A shared, pre-encoded body writes exactly what mail-builder writes for the
+/// same message built directly.
+#[test]
+fn a_shared_body_writes_what_mail_builder_writes() {
+    use mail_builder::MessageBuilder;
+    use mail_builder::headers::address::Address as MbAddress;
+    use mail_builder::headers::content_type::ContentType;
+    use mail_builder::headers::raw::Raw;
+    use mail_builder::mime::MimePart;
+    let text =
+        "Bonjour,\r\n\r\nL’intégration du 11/12 est reportée à 20h ; les CR seront envoyés ensuite.\r\n".repeat(30);
+    let body = Body::new(text.as_str());
+    for d in [
+        draft_with(body.clone()).build().unwrap(),
+        draft_with(body.clone()).attachment(Attachment::new("text/plain", "cr.txt", "x")).build().unwrap(),
+    ] {
+        let mut direct = MessageBuilder::new()
+            .from(MbAddress::new_address(
+                Some("Supervision Opérateur Exemple"),
+                "supervision@operateur-exemple.mssante.fr",
+            ))
+            .to(MbAddress::new_list(vec![MbAddress::new_address(
+                Some("Dr Camille Exemple"),
+                "camille.exemple@medecin.mssante.fr",
+            )]))
+            .cc(MbAddress::new_list(vec![MbAddress::new_address(None::<&str>, "secretariat@ch-exemple.mssante.fr")]))
+            .subject("s")
+            .date(1_607_709_600i64)
+            .message_id("incident-2020-12-11.1@operateur-exemple.mssante.fr")
+            .header("X-MSS-NIL", Raw::new("NIL-EXEMPLE-0001"));
+        let text_part = MimePart::new(ContentType::new("text/plain").attribute("charset", "utf-8"), text.as_str());
+        direct = if String::from_utf8_lossy(&d.bytes).contains("cr.txt") {
+            direct.body(MimePart::new(
+                ContentType::new("multipart/mixed").attribute("boundary", "mssante-boundary-1"),
+                vec![text_part, MimePart::new(ContentType::new("text/plain"), b"x".as_slice()).attachment("cr.txt")],
+            ))
+        } else {
+            direct.body(text_part)
+        };
+        let mut expected = Vec::new();
+        direct.serialize(&mut expected);
+        assert_eq!(String::from_utf8_lossy(&d.bytes), String::from_utf8_lossy(&expected));
+    }
+    assert_eq!(body.text(), text);
+}
+
+fn draft_with(body: Body) -> Draft {
+    Draft::new(
+        Mailbox::named("Supervision Opérateur Exemple", "supervision@operateur-exemple.mssante.fr").unwrap(),
+        "s",
+        body,
+    )
+    .to(Mailbox::named("Dr Camille Exemple", "camille.exemple@medecin.mssante.fr").unwrap())
+    .cc(mb("secretariat@ch-exemple.mssante.fr"))
+    .nil("NIL-EXEMPLE-0001")
+    .message_id("incident-2020-12-11.1@operateur-exemple.mssante.fr")
+    .date(1_607_709_600)
+    .boundary("mssante-boundary-1")
 }
 
 #[test]
