@@ -137,3 +137,100 @@ impl Backoff {
         (elapsed.saturating_add(d) < p.give_up).then_some(d)
     }
 }
+
+/// What to do with a destination operator after a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Send now (success, or a permanent refusal that concerns only the message).
+    Ready,
+    /// The destination is deferred: no transaction before this time (seconds).
+    RetryAt(u64),
+    /// The give-up time is passed: return the queued messages to their senders.
+    GiveUp,
+}
+
+#[derive(Debug, Clone)]
+struct DestinationState {
+    attempts: u32,
+    first_failure: u64,
+    next: u64,
+    backoff: Backoff,
+}
+
+/// Retry state per destination operator, not per message (RFC 5321
+/// §4.5.4.1: keep a list of unreachable hosts). Each destination has its own
+/// jitter sequence, seeded from the seed and its certificate DNs, so runs are
+/// reproducible and destinations do not retry in lockstep.
+///
+/// ```
+/// use mssante_envelope::retry::{Class, Retries, RetryPolicy, Verdict};
+/// use mssante_envelope::route::Destination;
+/// let mailiz = Destination { dns: vec!["CN=mta1.mailiz.example,O=MAILIZ,C=FR".into()] };
+/// let mut r = Retries::new(RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }, 1);
+/// assert_eq!(r.record(&mailiz, Class::Connection, 0), Verdict::RetryAt(1800));
+/// assert!(!r.ready(&mailiz, 600), "every message to Mailiz waits, not only the one that failed");
+/// assert_eq!(r.record(&mailiz, Class::Transient, 1800), Verdict::RetryAt(1800 + 2700));
+/// assert_eq!(r.record(&mailiz, Class::Success, 4500), Verdict::Ready);
+/// assert!(r.ready(&mailiz, 4500));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Retries {
+    policy: RetryPolicy,
+    seed: u64,
+    state: std::collections::HashMap<crate::route::Destination, DestinationState>,
+}
+
+impl Retries {
+    /// No destination deferred yet.
+    pub fn new(policy: RetryPolicy, seed: u64) -> Self {
+        Retries { policy, seed, state: std::collections::HashMap::new() }
+    }
+
+    /// Records the outcome of a transaction (or connection attempt) at `now`
+    /// (seconds). A connection failure, `421` or a transient reply defers the
+    /// whole destination; a success clears it; a permanent reply concerns the
+    /// message only.
+    pub fn record(&mut self, destination: &crate::route::Destination, class: Class, now: u64) -> Verdict {
+        match class {
+            Class::Success => {
+                self.state.remove(destination);
+                Verdict::Ready
+            }
+            Class::Permanent => Verdict::Ready,
+            Class::Transient | Class::Connection => {
+                let seed = self.seed ^ fnv1a(destination.dns.iter().flat_map(|d| d.bytes().chain([0])));
+                let policy = self.policy;
+                let s = self.state.entry(destination.clone()).or_insert_with(|| DestinationState {
+                    attempts: 0,
+                    first_failure: now,
+                    next: now,
+                    backoff: Backoff::new(policy, seed),
+                });
+                s.attempts += 1;
+                match s.backoff.delay(s.attempts, now.saturating_sub(s.first_failure)) {
+                    Some(d) => {
+                        s.next = now + d;
+                        Verdict::RetryAt(s.next)
+                    }
+                    None => Verdict::GiveUp,
+                }
+            }
+        }
+    }
+
+    /// True when a transaction to `destination` may start at `now`.
+    pub fn ready(&self, destination: &crate::route::Destination, now: u64) -> bool {
+        self.state.get(destination).is_none_or(|s| now >= s.next)
+    }
+
+    /// Destinations deferred at `now`, with the time they may be tried again.
+    pub fn deferred(&self, now: u64) -> Vec<(&crate::route::Destination, u64)> {
+        let mut v: Vec<_> = self.state.iter().filter(|(_, s)| s.next > now).map(|(d, s)| (d, s.next)).collect();
+        v.sort();
+        v
+    }
+}
+
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}

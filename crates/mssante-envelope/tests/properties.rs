@@ -250,3 +250,68 @@ mod budgets {
         }
     }
 }
+
+mod retries {
+    use mssante_envelope::retry::{Class, Retries, RetryPolicy, Verdict};
+    use mssante_envelope::route::Destination;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Per destination: every deferral is at least the first delay minus
+        /// jitter and never past the give-up time; once given up, always; a
+        /// success clears; the same seed gives the same schedule.
+        #[test]
+        fn destination_backoff_respects_the_policy(seed in any::<u64>(), outcomes in prop::collection::vec(0..3u8, 1..80)) {
+            let policy = RetryPolicy::default();
+            let d = Destination { dns: vec!["CN=mta1.op.example,O=OP,C=FR".into()] };
+            let run = || {
+                let mut r = Retries::new(policy, seed);
+                let mut now = 0u64;
+                let mut first_failure: Option<u64> = None;
+                let mut verdicts = Vec::new();
+                for &o in &outcomes {
+                    let class = [Class::Success, Class::Transient, Class::Connection][o as usize];
+                    let v = r.record(&d, class, now);
+                    match v {
+                        Verdict::Ready => { first_failure = None; assert!(r.ready(&d, now)); }
+                        Verdict::RetryAt(t) => {
+                            let f = *first_failure.get_or_insert(now);
+                            assert!(t >= now + (policy.first as f64 * (1.0 - policy.jitter)) as u64);
+                            assert!(t < f + policy.give_up);
+                            assert!(!r.ready(&d, t - 1) && r.ready(&d, t));
+                            now = t;
+                        }
+                        Verdict::GiveUp => { assert!(now >= first_failure.unwrap_or(now)); }
+                    }
+                    verdicts.push(v);
+                }
+                verdicts
+            };
+            prop_assert_eq!(run(), run());
+        }
+    }
+
+    #[test]
+    fn destinations_do_not_retry_in_lockstep() {
+        let mut r = Retries::new(RetryPolicy::default(), 42);
+        let a = Destination { dns: vec!["CN=mta1.a.example,O=A,C=FR".into()] };
+        let b = Destination { dns: vec!["CN=mta1.b.example,O=B,C=FR".into()] };
+        assert_ne!(r.record(&a, Class::Connection, 0), r.record(&b, Class::Connection, 0));
+        assert!(r.ready(&a, 0) == r.ready(&b, 0));
+        assert_eq!(r.deferred(0).len(), 2);
+        // Permanent refusals concern the message, not the destination.
+        let c = Destination { dns: vec!["CN=mta1.c.example,O=C,C=FR".into()] };
+        assert_eq!(r.record(&c, Class::Permanent, 0), Verdict::Ready);
+        assert!(r.ready(&c, 0));
+        // Given up after five days of failures.
+        let mut t = 0;
+        let last = loop {
+            match r.record(&a, Class::Transient, t) {
+                Verdict::RetryAt(next) => t = next,
+                v => break v,
+            }
+        };
+        assert_eq!(last, Verdict::GiveUp);
+        assert!(t < 5 * 24 * 3600 && t > 4 * 24 * 3600, "{t}");
+    }
+}
