@@ -5,6 +5,7 @@ use mssante_bal::liste_blanche::ListeBlanche;
 use mssante_envelope::message::{Draft, Mailbox};
 use mssante_envelope::route::{Kind, Refusal, TrustSpace, plan as route};
 use mssante_envelope::simulate::{Scenario, simulate as run_scenario};
+use mssante_envelope::throttle::{Budgets, Lane, Throttle};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -20,9 +21,22 @@ pub struct PlanArgs {
     /// Most recipients per SMTP transaction.
     #[arg(long, default_value_t = 100)]
     pub max: usize,
+    /// Lane of the mail: each transaction gets a slot (connection, earliest
+    /// start) within the destination's budget for that lane.
+    #[arg(long, value_enum, default_value_t = LaneArg::Clinical)]
+    pub lane: LaneArg,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--lane`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneArg {
+    /// Mail between care providers.
+    Clinical,
+    /// Mass alerts and other bulk mail.
+    Bulk,
 }
 
 /// `mail simulate`.
@@ -208,18 +222,25 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
     let lb = ListeBlanche::parse(&lb_bytes).with_context(|| format!("{}", a.liste_blanche.display()))?;
     let recipients: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let p = route(&recipients, &TrustSpace::new(&lb), a.max);
+    let budgets = Budgets::default();
+    let lane = match a.lane {
+        LaneArg::Clinical => Lane::Clinical,
+        LaneArg::Bulk => Lane::Bulk,
+    };
+    let slots = Throttle::new(&budgets).schedule(lane, &p);
     if a.json {
         let v = json!({
             "recipients": recipients.len(),
-            "transactions": p.transactions.iter().map(|t| json!({
+            "transactions": p.transactions.iter().zip(&slots).map(|(t, slot)| json!({
                 "destination": t.destination.dns,
+                "slot": slot,
                 "mtas": t.destination.mtas(),
                 "recipients": t.recipients.iter().map(|(addr, kind)| json!({
                     "address": addr.as_str(),
                     "patient": matches!(kind, Kind::Patient { .. }),
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "refused": p.refused.iter().map(|(addr, why)| json!({"address": addr, "reason": refusal(why)})).collect::<Vec<_>>(),
+            "refused": p.refused.iter().map(|(addr, why)| json!({"address": addr, "code": why.code(), "reason": refusal(why)})).collect::<Vec<_>>(),
         });
         outln!("{}", serde_json::to_string(&v)?);
     } else {
@@ -229,11 +250,17 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
             p.transactions.len(),
             p.refused.len()
         );
-        for t in &p.transactions {
-            outln!("  {} recipient(s) → {}", t.recipients.len(), t.destination.mtas().join(", "));
+        for (t, slot) in p.transactions.iter().zip(&slots) {
+            outln!(
+                "  {} recipient(s) → {} (connection {}, not before +{} s)",
+                t.recipients.len(),
+                t.destination.mtas().join(", "),
+                slot.connection,
+                slot.start_ms / 1000
+            );
         }
         for (addr, why) in &p.refused {
-            outln!("  refused {addr}: {}", refusal(why));
+            outln!("  refused {addr}: [{}] {}", why.code(), refusal(why));
         }
     }
     Ok(if p.refused.is_empty() { 0 } else { 1 })

@@ -376,9 +376,12 @@ fn mail_plan_and_simulate() {
     assert_eq!(t.len(), 1, "two domains of one operator: one transaction");
     assert_eq!(t[0]["recipients"].as_array().unwrap().len(), 2);
     assert_eq!(t[0]["mtas"].as_array().unwrap().len(), 2);
+    assert_eq!(t[0]["slot"], serde_json::json!({"lane": "clinical", "connection": 0, "start_ms": 0}));
     let reasons: Vec<&str> = v["refused"].as_array().unwrap().iter().map(|x| x["reason"].as_str().unwrap()).collect();
     assert_eq!(reasons.len(), 3);
     assert!(reasons.contains(&"duplicate") && reasons.contains(&"domain not in the liste blanche"));
+    let codes: Vec<&str> = v["refused"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["R504", "R502", "R501"]);
 
     let out = run(&["mail", "simulate", "--alerts", "5000", "--clinical", "100", "--window", "300", "--json"]);
     assert_eq!(out.status.code(), Some(0));
