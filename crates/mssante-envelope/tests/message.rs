@@ -241,6 +241,19 @@ fn the_size_limit_is_checked() {
     assert!(size > 40_000, "base64 grows the attachment");
     assert_eq!(built.check_size(size), Ok(()));
     assert_eq!(built.check_size(size - 1), Err(Error::TooLarge { size, limit: size - 1 }));
+    // Per destination operator: one operator declares a small limit.
+    use mssante_envelope::route::Destination;
+    use mssante_envelope::throttle::{Budget, Budgets};
+    let small = Destination { dns: vec!["CN=mta1.petit.example,O=PETIT,C=FR".into()] };
+    let other = Destination { dns: vec!["CN=mta1.autre.example,O=AUTRE,C=FR".into()] };
+    let budgets = Budgets::default()
+        .with("mta1.petit.example", Budget { max_message_size: 32_000, ..Budget::default() })
+        .unwrap();
+    assert_eq!(
+        built.check_size(budgets.for_destination(&small).max_message_size),
+        Err(Error::TooLarge { size, limit: 32_000 })
+    );
+    assert_eq!(built.check_size(budgets.for_destination(&other).max_message_size), Ok(()));
 }
 
 fn any_text() -> impl Strategy<Value = String> {
