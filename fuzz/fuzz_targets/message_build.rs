@@ -1,7 +1,8 @@
 //! Arbitrary display name, subject, header name and value, X-MSS-NIL, file
-//! name, CDA code, body and boundary: building either fails, or the message
-//! has exactly the headers the draft writes — no injected header, no `Bcc`,
-//! every head line ending in CRLF — and reads back with all its parts.
+//! name, CDA code, body, attachment bytes and boundary: building either fails,
+//! or the message has exactly the headers the draft writes — no injected
+//! header, no `Bcc` — every line of it ends in CRLF, it holds no NUL, and it
+//! reads back with all its parts, the attachment byte for byte.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mail_parser::MessageParser;
@@ -12,6 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let mut next = || f.next().unwrap_or_default();
     let (name, subject, hname, hvalue, nil, file, code, text, boundary) =
         (next(), next(), next(), next(), next(), next(), next(), next(), next());
+    // The rest, raw, is the attachment.
+    let cut = data.iter().enumerate().filter(|&(_, &b)| b == 0xff).nth(8).map_or(data.len(), |(i, _)| i + 1);
+    let content = &data[cut.min(data.len())..];
     let Ok(from) = Mailbox::named(&name, "expediteur@operateur-exemple.mssante.fr") else {
         assert!(name.chars().any(char::is_control));
         return;
@@ -21,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         .bcc(Mailbox::new("cache@medecin.mssante.fr").unwrap())
         .message_id("id@operateur-exemple.mssante.fr")
         .date(0)
-        .attachment(Attachment::new("text/plain", file.as_str(), "contenu"))
+        .attachment(Attachment::new("application/octet-stream", file.as_str(), content.to_vec()))
         .xdm(Xdm { archive: b"PK".to_vec(), pdfs: vec![], cda_codes: vec![code.clone()], qualified_ins: true });
     if !hname.is_empty() {
         d = d.header(hname.as_str(), hvalue.as_str());
@@ -37,16 +41,18 @@ fuzz_target!(|data: &[u8]| {
     for checked in [subject.as_str(), &hname, header_used, &nil, &file, &code] {
         assert!(!checked.chars().any(char::is_control), "accepted a control character in {checked:?}");
     }
-    let head_end = built.bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 2;
-    let head = &built.bytes[..head_end];
-    for (i, &b) in head.iter().enumerate() {
+    let all = &built.bytes;
+    for (i, &b) in all.iter().enumerate() {
+        assert_ne!(b, 0, "NUL at {i}");
         if b == b'\n' {
-            assert_eq!(i.checked_sub(1).map(|j| head[j]), Some(b'\r'), "bare LF in the head");
+            assert_eq!(i.checked_sub(1).map(|j| all[j]), Some(b'\r'), "bare LF at {i}");
         }
         if b == b'\r' {
-            assert_eq!(head.get(i + 1), Some(&b'\n'), "bare CR in the head");
+            assert_eq!(all.get(i + 1), Some(&b'\n'), "bare CR at {i}");
         }
     }
+    let head_end = all.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 2;
+    let head = &all[..head_end];
     let head = String::from_utf8_lossy(head);
     let names: Vec<&str> = head
         .split("\r\n")
@@ -65,4 +71,5 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(names, expected);
     let m = MessageParser::default().parse(&built.bytes).expect("reads back");
     assert_eq!(m.attachments().count(), 2, "IHE_XDM.ZIP and the file, nothing cut or added");
+    assert_eq!(m.attachment(1).expect("the file").contents(), content);
 });

@@ -134,7 +134,7 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
     }
     .with_context(|| "--from")?;
     let title = format!("{} du {}", notice.title, notice.date.format("%d/%m/%Y"));
-    let mut d = Draft::notice(from.clone(), &title, crlf(&notice.to_text()));
+    let mut d = Draft::notice(from.clone(), &title, notice.to_text());
     for t in &a.to {
         d = d.to(mailbox(t)?);
     }
@@ -197,11 +197,6 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
-}
-
-/// Line ends as CRLF (a message body is CRLF on the wire).
-fn crlf(text: &str) -> String {
-    text.lines().flat_map(|l| [l, "\r\n"]).collect()
 }
 
 fn refusal(r: &Refusal) -> String {

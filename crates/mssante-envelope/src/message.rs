@@ -216,10 +216,15 @@ impl Xdm {
 /// sent to 100,000 recipients is quoted-printable-encoded once, not 100,000
 /// times. The bytes written are those mail-builder writes for the same text.
 ///
+/// The text is put in the canonical form of `text/plain` (RFC 2046 §4.1.1):
+/// every line end — CRLF, LF or a lone CR — becomes CRLF, and a non-empty text
+/// ends with one, so no bare CR or LF ever reaches the wire (RFC 5321 §2.3.8)
+/// and the message a server receives is byte for byte the one built.
+///
 /// ```
 /// use mssante_envelope::message::Body;
-/// let b = Body::new("Journée d’intégration\r\n");
-/// assert_eq!(b.text(), "Journée d’intégration\r\n");
+/// let b = Body::new("Journée d’intégration\nà 20h");
+/// assert_eq!(b.text(), "Journée d’intégration\r\nà 20h\r\n");
 /// let shared = b.clone(); // cheap: the encoded part is shared
 /// assert_eq!(shared, b);
 /// ```
@@ -233,10 +238,14 @@ pub struct Body {
 impl Body {
     /// Encodes `text` once.
     pub fn new(text: impl Into<String>) -> Body {
-        let text: String = text.into();
+        let text = canonical_lines(text.into());
         let mut part = Vec::with_capacity(text.len() + text.len() / 4 + 96);
-        MimePart::new(ContentType::new("text/plain").attribute("charset", "utf-8"), text.as_str())
-            .write_part(&mut part);
+        let ct = ContentType::new("text/plain").attribute("charset", "utf-8");
+        if unsafe_for_7bit(text.as_bytes()) {
+            base64_part(MimePart::new(ct, base64_lines(text.as_bytes()))).write_part(&mut part);
+        } else {
+            MimePart::new(ct, text.as_str()).write_part(&mut part);
+        }
         Body { text: text.into(), part: part.into() }
     }
 
@@ -244,6 +253,66 @@ impl Body {
     pub fn text(&self) -> &str {
         &self.text
     }
+}
+
+/// True when mail-builder 2.0.1 would write `data` in a 7bit part although it
+/// must not be: it sends bytes up to 0x7E as they are, NUL, other C0 controls
+/// and bare CRs included (RFC 2045 §2.7, RFC 5321 §2.3.8). Such data is
+/// base64-encoded here instead.
+fn unsafe_for_7bit(data: &[u8]) -> bool {
+    data.iter().enumerate().any(|(i, &b)| match b {
+        b'\r' => data.get(i + 1) != Some(&b'\n'),
+        b'\n' | b'\t' => false,
+        b => b < 0x20,
+    })
+}
+
+/// Base64 in lines of 76 characters, CRLF-terminated (RFC 2045 §6.8).
+fn base64_lines(data: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / 38 + 2);
+    for line in encoded.as_bytes().chunks(76) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// A part whose content is already base64: mail-builder writes it as it is
+/// when the part says its transfer encoding.
+fn base64_part(part: MimePart<'_>) -> MimePart<'_> {
+    part.header("Content-Transfer-Encoding", Raw::new("base64"))
+}
+
+/// CRLF line ends, a final one on a non-empty text; borrows nothing, copies
+/// only when something changes.
+fn canonical_lines(text: String) -> String {
+    let b = text.as_bytes();
+    let canonical = b.iter().enumerate().all(|(i, &c)| match c {
+        b'\r' => b.get(i + 1) == Some(&b'\n'),
+        b'\n' => i > 0 && b[i - 1] == b'\r',
+        _ => true,
+    }) && (b.is_empty() || b.ends_with(b"\r\n"));
+    if canonical {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16 + 2);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\r\n");
+            }
+            '\n' => out.push_str("\r\n"),
+            c => out.push(c),
+        }
+    }
+    if !out.is_empty() && !out.ends_with("\r\n") {
+        out.push_str("\r\n");
+    }
+    out
 }
 
 impl From<&str> for Body {
@@ -531,7 +600,11 @@ impl Draft {
             }
         }
         for a in &self.attachments {
-            parts.push(MimePart::new(a.content_type(), a.data.as_slice()).attachment(a.filename.as_str()));
+            parts.push(if unsafe_for_7bit(&a.data) {
+                base64_part(MimePart::new(a.content_type(), base64_lines(&a.data)).attachment(a.filename.as_str()))
+            } else {
+                MimePart::new(a.content_type(), a.data.as_slice()).attachment(a.filename.as_str())
+            });
         }
         let mut ct = ContentType::new("multipart/mixed");
         if let Some(boundary) = &self.boundary {

@@ -297,3 +297,66 @@ proptest! {
         }
     }
 }
+
+/// Every line of a message ends with CRLF and no NUL is written: what a
+/// server must receive (RFC 5321 §2.3.8, RFC 2045 §2.7).
+fn wire_safe(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        b'\n' => i > 0 && bytes[i - 1] == b'\r',
+        0 => false,
+        _ => true,
+    }) && bytes.ends_with(b"\r\n")
+}
+
+proptest! {
+    /// Any text and any attachment bytes: the message is wire-safe, the text
+    /// reads back as its canonical form (CRLF line ends), the attachment reads
+    /// back byte for byte.
+    #[test]
+    fn any_body_and_attachment_cross_intact(text in any::<String>(), data in prop::collection::vec(any::<u8>(), 0..400), ascii in "[\\x00-\\x7f]{0,200}", textual in any::<bool>()) {
+        for (t, d) in [(text.as_str(), data.as_slice()), (ascii.as_str(), ascii.as_bytes()), (ascii.as_str(), text.as_bytes())] {
+            // A text/* part is read back as text (mail-parser decodes it), so only UTF-8 content is compared as text.
+            let ct = if textual && std::str::from_utf8(d).is_ok() { "text/plain; charset=utf-8" } else { "application/octet-stream" };
+            let body = Body::new(t);
+            let built = Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", body.clone())
+                .to(mb("b@medecin.mssante.fr"))
+                .message_id("x@operateur-exemple.mssante.fr")
+                .date(0)
+                .attachment(Attachment::new(ct, "f.bin", d.to_vec()))
+                .build()
+                .unwrap();
+            prop_assert!(wire_safe(&built.bytes), "{:?}", String::from_utf8_lossy(&built.bytes));
+            let expected: String = t.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n");
+            let expected = if expected.is_empty() || expected.ends_with("\r\n") { expected } else { expected + "\r\n" };
+            prop_assert_eq!(body.text(), expected.as_str());
+            let m = MessageParser::default().parse(&built.bytes).unwrap();
+            if !expected.is_empty() {
+                prop_assert_eq!(m.body_text(0).unwrap_or_default(), expected.as_str());
+            }
+            let att = m.attachments().find(|a| a.attachment_name() == Some("f.bin"));
+            prop_assert!(att.is_some());
+            prop_assert_eq!(att.unwrap().contents(), d);
+        }
+    }
+}
+
+/// Found by the `any_body_and_attachment_cross_intact` property: mail-builder
+/// 2.0.1 picks 7bit for any data below 0x7F, so a NUL or a bare CR in a text
+/// body or a text attachment went to the wire as it was. Such parts are now
+/// base64-encoded by this crate, and text bodies get CRLF line ends.
+#[test]
+fn regression_nul_and_bare_cr_never_reach_the_wire() {
+    let built = Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", "a\rb\u{0}c")
+        .to(mb("b@medecin.mssante.fr"))
+        .attachment(Attachment::new("text/plain", "cr.txt", b"ligne\rsuite\x00fin".to_vec()))
+        .boundary("b1")
+        .build()
+        .unwrap();
+    assert!(wire_safe(&built.bytes), "{:?}", String::from_utf8_lossy(&built.bytes));
+    let text = String::from_utf8_lossy(&built.bytes);
+    assert_eq!(text.matches("Content-Transfer-Encoding: base64").count(), 2, "{text}");
+    let m = MessageParser::default().parse(&built.bytes).unwrap();
+    assert_eq!(m.body_text(0).unwrap(), "a\r\nb\u{0}c\r\n");
+    assert_eq!(m.attachment(0).unwrap().contents(), b"ligne\rsuite\x00fin");
+}
