@@ -162,10 +162,10 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
         let lb = ListeBlanche::parse(&bytes).with_context(|| format!("{}", lb_path.display()))?;
         let all: Vec<&str> = a.to.iter().chain(&a.cc).chain(&a.bcc).map(String::as_str).collect();
         let p = route(&all, &TrustSpace::new(&lb), 100);
-        let outside: Vec<_> = p.refused.iter().filter(|(_, why)| *why != Refusal::Duplicate).collect();
+        let outside: Vec<_> = p.refused.iter().filter(|r| r.reason != Refusal::Duplicate).collect();
         if !outside.is_empty() {
-            for (addr, why) in outside {
-                eprintln!("mssante: refused {addr}: [{}] {}", why.code(), refusal(why));
+            for r in outside {
+                eprintln!("mssante: refused {}: [{}] {}", r.input, r.reason.code(), refusal(&r.reason));
             }
             return Ok(1);
         }
@@ -215,7 +215,9 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
     let lb_bytes =
         std::fs::read(&a.liste_blanche).with_context(|| format!("cannot read {}", a.liste_blanche.display()))?;
     let lb = ListeBlanche::parse(&lb_bytes).with_context(|| format!("{}", a.liste_blanche.display()))?;
-    let recipients: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    // Blank lines are skipped; every other line is routed or refused with its line number.
+    let (line_of, recipients): (Vec<usize>, Vec<&str>) =
+        text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()).map(|(i, l)| (i + 1, l)).unzip();
     let p = route(&recipients, &TrustSpace::new(&lb), a.max);
     let budgets = Budgets::default();
     let lane = match a.lane {
@@ -235,7 +237,12 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
                     "patient": matches!(kind, Kind::Patient { .. }),
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "refused": p.refused.iter().map(|(addr, why)| json!({"address": addr, "code": why.code(), "reason": refusal(why)})).collect::<Vec<_>>(),
+            "refused": p.refused.iter().map(|r| json!({
+                "line": line_of[r.index],
+                "address": r.input,
+                "code": r.reason.code(),
+                "reason": refusal(&r.reason),
+            })).collect::<Vec<_>>(),
         });
         outln!("{}", serde_json::to_string(&v)?);
     } else {
@@ -254,8 +261,8 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
                 slot.start_ms / 1000
             );
         }
-        for (addr, why) in &p.refused {
-            outln!("  refused {addr}: [{}] {}", why.code(), refusal(why));
+        for r in &p.refused {
+            outln!("  line {}: refused {}: [{}] {}", line_of[r.index], r.input, r.reason.code(), refusal(&r.reason));
         }
     }
     Ok(if p.refused.is_empty() { 0 } else { 1 })

@@ -363,7 +363,7 @@ fn mail_plan_and_simulate() {
     let r = dir.path().join("recipients.txt");
     std::fs::write(
         &r,
-        "a@medecin.mssante.fr\nb@pharmacien.mssante.fr\na@MEDECIN.mssante.fr\nx@inconnu.fr\npas une adresse\n",
+        "a@medecin.mssante.fr\nb@pharmacien.mssante.fr\n\na@MEDECIN.mssante.fr\nx@inconnu.fr\npas une adresse\n",
     )
     .unwrap();
     let lb = data("listeblanchemssante-exemple.xml");
@@ -382,6 +382,8 @@ fn mail_plan_and_simulate() {
     assert!(reasons.contains(&"duplicate") && reasons.contains(&"domain not in the liste blanche"));
     let codes: Vec<&str> = v["refused"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["R504", "R502", "R501"]);
+    let lines: Vec<u64> = v["refused"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [4, 5, 6], "line numbers in the file, the blank line counted");
 
     let out = run(&["mail", "simulate", "--alerts", "5000", "--clinical", "100", "--window", "300", "--json"]);
     assert_eq!(out.status.code(), Some(0));

@@ -19,7 +19,8 @@
 //! let p = plan(&["a@medecin.mssante.fr", "b@INFIRMIER.mssante.fr", "c@inconnu.mssante.fr"], &space, 100);
 //! assert_eq!(p.transactions.len(), 1, "two domains, one operator");
 //! assert_eq!(p.transactions[0].recipients.len(), 2);
-//! assert!(matches!(p.refused[0].1, Refusal::NotInTrustSpace));
+//! assert!(matches!(p.refused[0].reason, Refusal::NotInTrustSpace));
+//! assert_eq!(p.refused[0].index, 2);
 //! ```
 
 use mssante_bal::Address;
@@ -107,13 +108,24 @@ pub struct Transaction {
     pub recipients: Vec<(Address<'static>, Kind)>,
 }
 
+/// A recipient that is not routed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// 0-based index among the recipients given.
+    pub index: usize,
+    /// As given.
+    pub input: String,
+    /// Why.
+    pub reason: Refusal,
+}
+
 /// A routing plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// Transactions, by destination (sorted), then input order.
     pub transactions: Vec<Transaction>,
-    /// Refused recipients with the reason, in input order.
-    pub refused: Vec<(String, Refusal)>,
+    /// Refused recipients, in input order.
+    pub refused: Vec<Refused>,
 }
 
 /// A domain in its comparison form: IDNA to ASCII (UTS #46, which also
@@ -225,12 +237,13 @@ pub fn plan<S: AsRef<str>>(recipients: &[S], space: &TrustSpace, max_per_transac
     let mut by_dest: Vec<Vec<(Address<'static>, Kind)>> = vec![Vec::new(); space.destinations.len()];
     let mut refused = Vec::new();
     let mut seen = HashSet::with_capacity(recipients.len());
-    for r in recipients {
+    for (index, r) in recipients.iter().enumerate() {
         let r = r.as_ref();
+        let refuse = |reason| Refused { index, input: r.to_owned(), reason };
         let address = match Address::parse(r.trim()) {
             Ok(a) => a,
             Err(e) => {
-                refused.push((r.to_owned(), Refusal::Syntax(e.to_string())));
+                refused.push(refuse(Refusal::Syntax(e.to_string())));
                 continue;
             }
         };
@@ -238,19 +251,19 @@ pub fn plan<S: AsRef<str>>(recipients: &[S], space: &TrustSpace, max_per_transac
         let normal = match normalize_domain(domain.as_str()) {
             Ok(d) => d,
             Err(why) => {
-                refused.push((r.to_owned(), why));
+                refused.push(refuse(why));
                 continue;
             }
         };
         let key = format!("{}@{normal}", address.local_part());
         let outcome = classify_index(address.local_part(), &normal, space);
         if !seen.insert(key) {
-            refused.push((r.to_owned(), Refusal::Duplicate));
+            refused.push(refuse(Refusal::Duplicate));
             continue;
         }
         match outcome {
             Ok((kind, i)) => by_dest[i].push((address.into_owned(), kind)),
-            Err(why) => refused.push((r.to_owned(), why)),
+            Err(why) => refused.push(refuse(why)),
         }
     }
     let mut transactions = Vec::new();

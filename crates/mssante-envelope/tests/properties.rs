@@ -109,10 +109,10 @@ proptest! {
         // The two Mailiz domains share one destination; other domains never.
         let dests: std::collections::BTreeSet<_> = p.transactions.iter().map(|t| t.destination.clone()).collect();
         prop_assert!(dests.len() <= 3);
-        let refusals_explained = p.refused.iter().all(|(a, why)| match why {
-            Refusal::NotInTrustSpace => a.contains("autre.mssante.fr"),
+        let refusals_explained = p.refused.iter().all(|r| match &r.reason {
+            Refusal::NotInTrustSpace => r.input.contains("autre.mssante.fr") && recipients[r.index] == r.input,
             Refusal::Duplicate => true,
-            Refusal::BadIns => a.ends_with("@patient.mssante.fr"),
+            Refusal::BadIns => r.input.ends_with("@patient.mssante.fr"),
             Refusal::Syntax(_) => false,
         });
         prop_assert!(refusals_explained);
@@ -131,7 +131,8 @@ fn patient_addresses_need_a_valid_ins() {
         100,
     );
     assert_eq!(p.transactions[0].recipients.len(), 1);
-    assert_eq!(p.refused[0].1, Refusal::BadIns);
+    assert_eq!(p.refused[0].reason, Refusal::BadIns);
+    assert_eq!(p.refused[0].index, 1);
 }
 
 #[test]
