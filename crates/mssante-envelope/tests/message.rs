@@ -262,6 +262,7 @@ fn any_text() -> impl Strategy<Value = String> {
         "[ -~]{0,80}",
         "[a-zé ]{0,20}(\r\n|\n|\r|\u{0}|\u{85}|\t)[A-Za-z-]{1,10}: [a-z@.]{0,20}",
         "[ -~]{0,200}",
+        "[a-z \"\\\\<>,;:@()=?]{0,30}",
     ]
 }
 
@@ -288,6 +289,13 @@ proptest! {
                 let names = header_names(&built.bytes);
                 prop_assert_eq!(names, ["From", "To", "Subject", "Date", "Message-ID", "X-MSS-NIL", "X-Trace", "MIME-Version", "Content-Type"]);
                 let parsed = MessageParser::default().parse(&built.bytes).unwrap();
+                // The display name can never change the address read back.
+                let from = parsed.from().and_then(|a| a.first()).unwrap();
+                prop_assert_eq!(from.address(), Some("a@operateur-exemple.mssante.fr"));
+                prop_assert_eq!(parsed.from().map(|a| a.iter().count()), Some(1));
+                if !name.trim().is_empty() {
+                    prop_assert_eq!(from.name().unwrap_or_default().trim(), name.trim());
+                }
                 // Leading and trailing blanks are not significant in an unstructured header.
                 prop_assert_eq!(parsed.subject().unwrap_or_default().trim(), subject.trim());
             }
