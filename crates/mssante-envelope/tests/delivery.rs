@@ -40,6 +40,7 @@ fn python_path() -> String {
 fn find_or_install() -> String {
     let have = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
+        .stderr(Stdio::null())
         .status()
         .expect("python3 is needed for the delivery test");
     if have.success() {
