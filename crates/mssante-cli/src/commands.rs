@@ -153,10 +153,15 @@ pub fn diff(old: &Path, new: &Path, json: bool) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// Reads a liste blanche; an unusable one is an error naming the file.
+pub(crate) fn read_liste_blanche(path: &Path) -> anyhow::Result<ListeBlanche> {
+    let data = read_all(path)?;
+    ListeBlanche::parse(&data).with_context(|| format!("{} is unusable", path.display()))
+}
+
 /// Summarises a liste blanche; exit status 0, or 1 when entries were rejected.
 pub fn liste_blanche(path: &Path, json: bool, domain: Option<&str>) -> anyhow::Result<u8> {
-    let data = read_all(path)?;
-    let lb = ListeBlanche::parse(&data).with_context(|| format!("{} is unusable", path.display()))?;
+    let lb = read_liste_blanche(path)?;
     let ops: Vec<String> =
         domain.map(|d| lb.operators_of(d).iter().map(|dn| dn.to_string()).collect()).unwrap_or_default();
     let stdout = std::io::stdout();

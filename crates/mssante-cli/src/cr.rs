@@ -4,7 +4,6 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use mssante_bal::feed::FeedFileName;
-use mssante_bal::liste_blanche::ListeBlanche;
 use mssante_cr::deposit::Deposit;
 use mssante_cr::reconcile::{PublicationRules, reconcile as reconcile_files};
 use mssante_cr::report::pipe_kind;
@@ -91,8 +90,7 @@ fn parse_at(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
 }
 
 fn ownership(path: &Path) -> anyhow::Result<Ownership> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let lb = ListeBlanche::parse(&bytes).with_context(|| format!("{}", path.display()))?;
+    let lb = crate::commands::read_liste_blanche(path)?;
     Ok(Ownership::from_liste_blanche(&lb, &OperatorRule::default()))
 }
 

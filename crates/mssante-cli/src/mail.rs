@@ -1,7 +1,7 @@
 //! `mssante mail plan|simulate|notice` (glue over `mssante-envelope`).
 
+use crate::commands::read_liste_blanche;
 use anyhow::Context;
-use mssante_bal::liste_blanche::ListeBlanche;
 use mssante_envelope::message::{Draft, Mailbox};
 use mssante_envelope::route::{Kind, Refusal, TrustSpace, plan as route};
 use mssante_envelope::simulate::{Scenario, simulate as run_scenario};
@@ -158,8 +158,7 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
         d = d.date(t.timestamp());
     }
     if let Some(lb_path) = &a.liste_blanche {
-        let bytes = std::fs::read(lb_path).with_context(|| format!("cannot read {}", lb_path.display()))?;
-        let lb = ListeBlanche::parse(&bytes).with_context(|| format!("{}", lb_path.display()))?;
+        let lb = read_liste_blanche(lb_path)?;
         let all: Vec<&str> = a.to.iter().chain(&a.cc).chain(&a.bcc).map(String::as_str).collect();
         let p = route(&all, &TrustSpace::new(&lb), 100);
         let outside: Vec<_> = p.refused.iter().filter(|r| r.reason != Refusal::Duplicate).collect();
@@ -212,9 +211,7 @@ fn refusal(r: &Refusal) -> String {
 pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
     let text =
         std::fs::read_to_string(&a.recipients).with_context(|| format!("cannot read {}", a.recipients.display()))?;
-    let lb_bytes =
-        std::fs::read(&a.liste_blanche).with_context(|| format!("cannot read {}", a.liste_blanche.display()))?;
-    let lb = ListeBlanche::parse(&lb_bytes).with_context(|| format!("{}", a.liste_blanche.display()))?;
+    let lb = read_liste_blanche(&a.liste_blanche)?;
     // Blank lines are skipped; every other line is routed or refused with its line number.
     let (line_of, recipients): (Vec<usize>, Vec<&str>) =
         text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()).map(|(i, l)| (i + 1, l)).unzip();
