@@ -131,6 +131,9 @@ impl Budgets {
 
     /// The budget of a destination.
     pub fn for_destination(&self, d: &Destination) -> &Budget {
+        if self.operators.is_empty() {
+            return &self.default;
+        }
         let mtas = d.mtas();
         self.operators
             .iter()
