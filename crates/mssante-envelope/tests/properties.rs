@@ -316,3 +316,52 @@ mod retries {
         assert!(t < 5 * 24 * 3600 && t > 4 * 24 * 3600, "{t}");
     }
 }
+
+mod ehlo {
+    use mssante_envelope::smtp::{Extensions, Session};
+    use proptest::prelude::*;
+    use std::io::{Cursor, Read, Write};
+
+    /// A server that says a script and ignores what the client writes.
+    struct Scripted {
+        says: Cursor<Vec<u8>>,
+    }
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.says.read(buf)
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    proptest! {
+        /// Extensions written as an EHLO reply (any order, any case, other
+        /// keywords between) read back as themselves.
+        #[test]
+        fn ehlo_extensions_read_back(dsn in any::<bool>(), utf8 in any::<bool>(), eight in any::<bool>(), size in prop::option::of(0..100_000_000u64), shuffle in any::<u64>(), lower in any::<bool>()) {
+            let mut lines: Vec<String> = vec!["PIPELINING".into(), "HELP".into()];
+            if dsn { lines.push("DSN".into()); }
+            if utf8 { lines.push("SMTPUTF8".into()); }
+            if eight { lines.push("8BITMIME".into()); }
+            if let Some(n) = size { lines.push(format!("SIZE {n}")); }
+            let n = lines.len();
+            lines.rotate_left((shuffle % n as u64) as usize);
+            if lower { lines.iter_mut().for_each(|l| *l = l.to_lowercase()); }
+            let mut script = "220 mx.example ESMTP\r\n250-mx.example greets client\r\n".to_owned();
+            for (i, l) in lines.iter().enumerate() {
+                script.push_str(&format!("250{}{l}\r\n", if i + 1 == n { ' ' } else { '-' }));
+            }
+            let s = Session::open(Scripted { says: Cursor::new(script.into_bytes()) }, "client.example.fr").unwrap();
+            let expected = Extensions { dsn, smtputf8: utf8, eight_bit_mime: eight, size };
+            prop_assert_eq!(s.extensions(), &expected);
+        }
+    }
+}
