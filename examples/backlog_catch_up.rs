@@ -40,11 +40,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for run_at in [paris(11, 10), paris(11, 20)] {
         let run = it.run(run_at)?;
         println!("Run at {run_at}: business dates closed through {}", run.closed_through);
-        for (_, cr) in &run.integrated {
-            let t = cr.totals();
+        for f in &run.integrated {
+            let t = f.totals;
             println!(
                 "  {}  {} lines: {} created, {} unchanged, {} deleted ({} → {} BALs)",
-                cr.business_date, t.lines, t.created, t.unchanged, t.deleted, t.before, t.after
+                f.business_date, t.lines, t.created, t.unchanged, t.deleted, t.before, t.after
             );
         }
         println!("  still pending: {:?}", run.pending);

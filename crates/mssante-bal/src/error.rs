@@ -31,7 +31,7 @@ impl fmt::Display for Position {
 }
 
 /// Whether an issue rejects its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The record is rejected.
@@ -176,6 +176,10 @@ codes! {
     DepositDuplicate = "D407",
     /// The depositing operator identifier is not valid.
     DepositOperatorInvalid = "D408",
+    /// The deposited file has more data lines than the record limit.
+    DepositTooManyRecords = "D409",
+    /// Most data lines of the deposited file are blank.
+    DepositMostlyBlank = "D410",
 }
 
 impl fmt::Display for Code {

@@ -1,13 +1,14 @@
 //! Deposit, run, reconcile and report commands (glue over `mssante-cr`).
 
+use crate::state::{Open, StateLoc, StateOpts};
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use mssante_bal::feed::FeedFileName;
 use mssante_cr::deposit::Deposit;
 use mssante_cr::reconcile::{PublicationRules, reconcile as reconcile_files};
-use mssante_cr::report::pipe_kind;
-use mssante_cr::{DepositReport, FsStore, IntegrationReport, Integrator, OperatorRule, Ownership, Totals};
+use mssante_cr::report::{ReportKind, pipe_kind};
+use mssante_cr::{DepositReport, IntegrationReport, Integrator, OperatorRule, Ownership, Totals};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -19,12 +20,18 @@ pub struct DepositArgs {
     /// The depositing operator.
     #[arg(long)]
     pub operator: String,
-    /// The state folder (created when missing).
-    #[arg(long)]
-    pub state: PathBuf,
+    /// The state (a folder, created when absent or empty; or `postgres://…`).
+    #[command(flatten)]
+    pub state: StateOpts,
     /// Deposit time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` in Paris time (default: now).
     #[arg(long)]
     pub at: Option<String>,
+    /// Largest accepted file, in bytes (reading stops one byte past it).
+    #[arg(long, default_value_t = mssante_cr::deposit::DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
+    /// Most data lines accepted.
+    #[arg(long, default_value_t = mssante_cr::deposit::DEFAULT_MAX_RECORDS)]
+    pub max_records: u64,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -33,14 +40,14 @@ pub struct DepositArgs {
 /// `mssante run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// The state folder.
-    #[arg(long)]
-    pub state: PathBuf,
+    /// The state (a folder that is one, or `postgres://…`).
+    #[command(flatten)]
+    pub state: StateOpts,
     /// Run time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` in Paris time (default: now).
     #[arg(long)]
     pub at: Option<String>,
-    /// Liste blanche for the domain rule (default: `STATE/liste-blanche.xml` when
-    /// present; without one, domains are not checked).
+    /// Liste blanche for the domain rule (default, for a state folder:
+    /// `STATE/liste-blanche.xml` when present; without one, domains are not checked).
     #[arg(long)]
     pub liste_blanche: Option<PathBuf>,
     /// Print exactly one JSON object on stdout.
@@ -73,6 +80,12 @@ pub struct ReconcileArgs {
 }
 
 fn parse_at(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
+    let t = parse_instant(at)?;
+    mssante_cr::schedule::check_instant(t).with_context(|| format!("--at {}", at.unwrap_or("(now)")))?;
+    Ok(t)
+}
+
+fn parse_instant(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     let Some(s) = at else { return Ok(DateTime::<Utc>::from(std::time::SystemTime::now())) };
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -109,13 +122,19 @@ struct DepositJson<'a> {
 
 /// Exit status 0 accepted, 1 rejected.
 pub fn deposit(a: &DepositArgs) -> anyhow::Result<u8> {
-    let content = std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
-    let name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let at = parse_at(a.at.as_deref())?;
-    let store = FsStore::open(&a.state)?;
-    let mut it = Integrator::new(store);
-    let (seq, report) = it.deposit(&Deposit { file_name: &name, content: &content, operator: &a.operator, at })?;
-    let path = it.store().deposit_report_path(seq);
+    // Read before the state is opened: an unreadable file changes nothing.
+    let file = std::fs::File::open(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let (content, _) = mssante_cr::deposit::read_limited(std::io::BufReader::with_capacity(1 << 16, file), a.max_size)
+        .with_context(|| format!("cannot read {}", a.file.display()))?;
+    let name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut it = Integrator::new(crate::state::open(&a.state, Open::OrCreate)?);
+    it.deposit_policy.max_size = a.max_size;
+    it.deposit_policy.max_records = a.max_records;
+    let (seq, report) = it
+        .deposit(&Deposit { file_name: &name, content: &content, operator: &a.operator, at })
+        .with_context(|| format!("state {}", a.state.state))?;
+    let path = it.store().report_path(seq, ReportKind::Deposit);
     if a.json {
         print_json(&DepositJson { seq, report_file: path, report: &report })?;
     } else {
@@ -134,6 +153,7 @@ struct FileJson<'a> {
     operator: &'a str,
     business_date: String,
     totals: Totals,
+    issue_counts: &'a [mssante_cr::IssueCount],
     report_file: Option<PathBuf>,
 }
 
@@ -143,30 +163,36 @@ struct RunJson<'a> {
     closed_through: String,
     domains_checked: bool,
     integrated: Vec<FileJson<'a>>,
+    failed: &'a [mssante_cr::FailedDeposit],
     pending: Vec<serde_json::Value>,
 }
 
-/// Exit status 0 no rejected line, 1 some.
+/// Exit status 0 no rejected line, 1 some, or a deposit failed its integrity check.
 pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
     let at = parse_at(a.at.as_deref())?;
-    let default_lb = a.state.join("liste-blanche.xml");
-    let lb = a.liste_blanche.clone().or_else(|| default_lb.exists().then_some(default_lb));
-    let mut it = Integrator::new(FsStore::open(&a.state)?);
-    if let Some(p) = &lb {
-        it = it.with_ownership(ownership(p)?);
+    let default_lb = match &a.state.state {
+        StateLoc::Folder(p) => Some(p.join("liste-blanche.xml")),
+        StateLoc::Postgres(_) => None,
+    };
+    let lb = a.liste_blanche.clone().or_else(|| default_lb.filter(|p| p.exists()));
+    let own = lb.as_deref().map(ownership).transpose()?;
+    let mut it = Integrator::new(crate::state::open(&a.state, Open::Existing)?);
+    if let Some(own) = own {
+        it = it.with_ownership(own);
     }
-    let summary = it.run(at)?;
-    let rejected: u64 = summary.integrated.iter().map(|(_, r)| r.totals().rejected).sum();
+    let summary = it.run(at).with_context(|| format!("state {}", a.state.state))?;
+    let rejected: u64 = summary.integrated.iter().map(|f| f.totals.rejected).sum();
     let files: Vec<FileJson<'_>> = summary
         .integrated
         .iter()
-        .map(|(seq, r)| FileJson {
-            seq: *seq,
-            file: &r.file_name,
-            operator: &r.operator,
-            business_date: r.business_date.to_string(),
-            totals: r.totals(),
-            report_file: it.store().integration_report_path(*seq),
+        .map(|f| FileJson {
+            seq: f.seq,
+            file: &f.file_name,
+            operator: &f.operator,
+            business_date: f.business_date.to_string(),
+            totals: f.totals,
+            issue_counts: &f.issue_counts,
+            report_file: it.store().report_path(f.seq, ReportKind::Integration),
         })
         .collect();
     if a.json {
@@ -175,6 +201,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
             closed_through: summary.closed_through.to_string(),
             domains_checked: lb.is_some(),
             integrated: files,
+            failed: &summary.failed,
             pending: summary
                 .pending
                 .iter()
@@ -208,8 +235,18 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
                 outln!("    CR d'intégration : {}", p.display());
             }
         }
+        for f in &summary.failed {
+            outln!(
+                "  NON INTÉGRÉ dépôt {} {} {} : {} {}",
+                f.seq,
+                f.operator,
+                f.file_name,
+                f.failure.code,
+                f.failure.message
+            );
+        }
     }
-    Ok(if rejected == 0 { 0 } else { 1 })
+    Ok(if rejected == 0 && summary.failed.is_empty() { 0 } else { 1 })
 }
 
 /// Exit status 0 reconciles, 1 discrepancies.

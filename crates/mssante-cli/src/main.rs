@@ -24,6 +24,7 @@ mod cr;
 mod incident;
 mod mail;
 mod output;
+mod state;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -51,15 +52,21 @@ enum Command {
     ListeBlanche(ListeBlancheCmd),
     /// Write deterministic synthetic files.
     Generate(GenerateArgs),
-    /// Deposit a feed file into a state folder and print its CR de dépôt.
+    /// Deposit a feed file into a state and print its CR de dépôt.
     ///
-    /// Exit status: 0 accepted, 1 rejected, 2 the state is unusable.
+    /// Exit status: 0 accepted (acknowledged: in the ledger), 1 rejected (its
+    /// CR de dépôt is in the ledger), 2 nothing was recorded (file unreadable,
+    /// state unusable or locked too long).
     Deposit(cr::DepositArgs),
     /// Run an integration: every accepted deposit whose business date is closed
     /// at the run time, in date order; writes one CR d'intégration per file.
     ///
-    /// Exit status: 0 every line integrated, 1 some lines rejected, 2 error.
+    /// Exit status: 0 every line integrated, 1 some lines rejected or a deposit
+    /// failed its integrity check, 2 error (no state there, state damaged).
     Run(cr::RunArgs),
+    /// The directory state itself: create, verify, export.
+    #[command(subcommand)]
+    State(StateCmd),
     /// Compare an operator's feed with a public extraction.
     ///
     /// Exit status: 0 they reconcile, 1 discrepancies, 2 a file is unusable.
@@ -116,6 +123,34 @@ enum IncidentCmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = incident::RenderFormat::Text)]
         format: incident::RenderFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StateCmd {
+    /// Create a state (an absent or empty folder, or a database without one).
+    Init {
+        /// A folder, or `postgres://user@host/db`.
+        state: state::StateLoc,
+    },
+    /// Check the whole state: ledger, deposit contents against their SHA-256,
+    /// directory files, reports.
+    ///
+    /// Exit status: 0 sound, 1 something is wrong (listed), 2 no state there.
+    Verify {
+        #[command(flatten)]
+        opts: state::StateOpts,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a state (folder or database) as a new state folder: the same
+    /// reports/ and directory/ files, byte for byte, as a folder state holds.
+    Export {
+        #[command(flatten)]
+        opts: state::StateOpts,
+        /// The folder to write (absent or empty).
+        dir: PathBuf,
     },
 }
 
@@ -251,6 +286,9 @@ fn main() -> ExitCode {
         Command::Deposit(a) => cr::deposit(&a),
         Command::Run(a) => cr::run(&a),
         Command::Reconcile(a) => cr::reconcile(&a),
+        Command::State(StateCmd::Init { state }) => state::init(&state::StateOpts { state, lock_timeout: 120 }),
+        Command::State(StateCmd::Verify { opts, json }) => state::verify(&opts, json),
+        Command::State(StateCmd::Export { opts, dir }) => state::export(&opts, &dir),
         Command::Cr(CrCmd::Show { file, json, detail }) => cr::show(&file, json, detail),
         Command::Incident(IncidentCmd::Parse { file, json, date }) => incident::parse(&file, json, date.as_deref()),
         Command::Incident(IncidentCmd::Render { file, format }) => incident::render(&file, format),

@@ -118,7 +118,7 @@ fn main() {
     // A folder state holding the same directory.
     let dir = tempfile::tempdir().expect("tempdir");
     {
-        let mut fs = FsStore::open(dir.path()).expect("state");
+        let mut fs = FsStore::open_or_create(dir.path()).expect("state");
         // Seed the folder by integrating each operator's current BALs once.
         for (k, id) in ids.iter().enumerate() {
             let content = store.load_operator(id).expect("load").to_feed();
@@ -129,7 +129,7 @@ fn main() {
                 &Default::default(),
                 |_| None,
             );
-            let seq = fs.record_deposit(&d, &content).expect("deposit");
+            let (seq, _) = fs.record_deposit(&content, &d.sha256.clone(), &mut |_| d.clone()).expect("deposit");
             let mut bals = OperatorBals::new();
             let r = integrate(&mut bals, &content, &d, &RunContext { ownership: None, ..ctx }).expect("seed");
             fs.commit(seq, &bals, &r).expect("commit");

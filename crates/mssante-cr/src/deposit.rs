@@ -4,8 +4,13 @@
 //! checks do not stop at the first): name pattern (`D401`), operator in the
 //! name ≠ depositor (`D402`), not UTF-8 (`D403`), no usable header (`D404`),
 //! over the size limit (`D405`), empty or without any record (`D406`), exact
-//! copy of a file already accepted (`D407`), invalid depositor (`D408`).
+//! copy of a file already accepted (`D407`), invalid depositor (`D408`), more
+//! data lines than the record limit (`D409`), mostly blank lines (`D410`).
 //! Record-level problems are not checked here: they are the integration's.
+//!
+//! The limits are checked while reading: [`read_limited`] stops one byte past
+//! the size limit, so a file of any size (or an endless stream) costs at most
+//! the limit in memory.
 
 use crate::report::{DepositOutcome, DepositReport};
 use crate::schedule::Schedule;
@@ -15,14 +20,30 @@ use mssante_bal::{Code, Error as BalError, Format, Issue, Position, Reader, Read
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
-/// Default size limit: 512 MiB.
-pub const DEFAULT_MAX_SIZE: u64 = 512 * 1024 * 1024;
+/// Default size limit: 256 MiB. The whole national extraction (the largest
+/// BAL file in the ecosystem, all operators together) is about 90 MB; one
+/// operator's feed is smaller.
+pub const DEFAULT_MAX_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Default record limit: 2,000,000 data lines (the national extraction holds
+/// about 535,000).
+pub const DEFAULT_MAX_RECORDS: u64 = 2_000_000;
+
+/// Default share of blank data lines above which a file is rejected as a
+/// whole: 50 %.
+pub const DEFAULT_MAX_BLANK_PERCENT: u8 = 50;
 
 /// Deposit settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DepositPolicy {
     /// Largest accepted file, in bytes.
     pub max_size: u64,
+    /// Most data lines accepted.
+    pub max_records: u64,
+    /// A file whose blank data lines are more than this share (in percent) of
+    /// its data lines is rejected (`D410`); each blank line would otherwise be
+    /// one rejected line of the CR d'intégration.
+    pub max_blank_percent: u8,
     /// Accept a file with a header and no record. Off by default: since a file
     /// is the complete set of the operator's BALs, it would delete them all.
     pub allow_no_records: bool,
@@ -36,6 +57,8 @@ impl Default for DepositPolicy {
     fn default() -> Self {
         DepositPolicy {
             max_size: DEFAULT_MAX_SIZE,
+            max_records: DEFAULT_MAX_RECORDS,
+            max_blank_percent: DEFAULT_MAX_BLANK_PERCENT,
             allow_no_records: false,
             max_line_len: mssante_bal::reader::DEFAULT_MAX_LINE,
             schedule: Schedule::default(),
@@ -66,14 +89,44 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Number of data lines (physical lines after the header).
-fn data_lines(content: &[u8]) -> u64 {
+/// Reads at most `max_size + 1` bytes: enough to tell that a file is over the
+/// limit without reading the rest of it (`/dev/zero` included).
+///
+/// ```
+/// let (bytes, complete) = mssante_cr::deposit::read_limited(&b"abcdef"[..], 4).unwrap();
+/// assert_eq!((bytes.as_slice(), complete), (&b"abcde"[..], false));
+/// ```
+pub fn read_limited(r: impl std::io::Read, max_size: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    r.take(max_size.saturating_add(1)).read_to_end(&mut out)?;
+    let complete = out.len() as u64 <= max_size;
+    Ok((out, complete))
+}
+
+/// Data lines (physical lines after the header) and how many of them are
+/// blank (nothing but spaces, tabs and a CR).
+fn data_lines(content: &[u8]) -> (u64, u64) {
     if content.is_empty() {
-        return 0;
+        return (0, 0);
     }
-    let newlines = memchr::memchr_iter(b'\n', content).count() as u64;
-    let lines = newlines + u64::from(!content.ends_with(b"\n"));
-    lines.saturating_sub(1)
+    let (mut lines, mut blank, mut start) = (0u64, 0u64, 0usize);
+    let mut header = true;
+    let mut count = |line: &[u8]| {
+        if std::mem::take(&mut header) {
+            return;
+        }
+        lines += 1;
+        blank += u64::from(line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')));
+    };
+    for nl in memchr::memchr_iter(b'\n', content) {
+        count(&content[start..nl]);
+        start = nl + 1;
+    }
+    if start < content.len() {
+        count(&content[start..]);
+    }
+    (lines, blank)
 }
 
 fn file_issue(code: Code, message: impl Into<String>) -> Issue {
@@ -123,10 +176,22 @@ pub fn check_deposit(
     if size > policy.max_size {
         reasons.push(file_issue(
             Code::DepositTooLarge,
-            format!("{size} bytes, more than the limit of {} bytes", policy.max_size),
+            format!("{size} bytes or more, over the limit of {} bytes", policy.max_size),
         ));
     }
-    let records = data_lines(d.content);
+    let (records, blank) = data_lines(d.content);
+    if records > policy.max_records {
+        reasons.push(file_issue(
+            Code::DepositTooManyRecords,
+            format!("{records} data lines, more than the limit of {}", policy.max_records),
+        ));
+    }
+    if records > 0 && blank * 100 > records * u64::from(policy.max_blank_percent) {
+        reasons.push(file_issue(
+            Code::DepositMostlyBlank,
+            format!("{blank} of the {records} data lines are blank, more than {} %", policy.max_blank_percent),
+        ));
+    }
     if d.content.is_empty() {
         reasons.push(file_issue(Code::DepositEmpty, "the file is empty"));
     } else {
@@ -199,6 +264,29 @@ mod tests {
     }
 
     #[test]
+    fn record_limit_and_mostly_blank_files() {
+        let header = Format::Feed.header();
+        let line = "PER|a@x.mssante.fr|8|10000000009||||||||N|";
+        let deposit = |content: &str, policy: &DepositPolicy| {
+            let d = Deposit {
+                file_name: "BALMSS_OPE-1_20201203090000.txt",
+                content: content.as_bytes(),
+                operator: "OPE-1",
+                at: at(),
+            };
+            codes(&check_deposit(&d, policy, |_| None)).join(",")
+        };
+        let policy = DepositPolicy { max_records: 2, ..DepositPolicy::default() };
+        assert_eq!(deposit(&format!("{header}\n{line}\n{line}\n"), &policy), "");
+        assert_eq!(deposit(&format!("{header}\n{line}\n{line}\n{line}\n"), &policy), "D409");
+        // Half blank is tolerated (each blank line is a rejected line later), more is not.
+        let p = DepositPolicy::default();
+        assert_eq!(deposit(&format!("{header}\n{line}\n\n"), &p), "");
+        assert_eq!(deposit(&format!("{header}\n{line}\n\n \r\n"), &p), "D410");
+        assert_eq!(deposit(&format!("{header}\n{}", "\n".repeat(10_000)), &p), "D410");
+    }
+
+    #[test]
     fn header_only_is_empty_unless_allowed() {
         let content = format!("{}\n", Format::Feed.header());
         let d = Deposit {
@@ -211,8 +299,9 @@ mod tests {
         assert_eq!(codes(&r), ["D406"]);
         let policy = DepositPolicy { allow_no_records: true, ..DepositPolicy::default() };
         assert!(check_deposit(&d, &policy, |_| None).is_accepted());
-        assert_eq!(data_lines(b"h\na\nb"), 2);
-        assert_eq!(data_lines(b"h\na\n"), 1);
-        assert_eq!(data_lines(b"h"), 0);
+        assert_eq!(data_lines(b"h\na\nb"), (2, 0));
+        assert_eq!(data_lines(b"h\na\n"), (1, 0));
+        assert_eq!(data_lines(b"h"), (0, 0));
+        assert_eq!(data_lines(b"h\n\n \r\nx"), (3, 2));
     }
 }

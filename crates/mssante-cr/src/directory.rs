@@ -127,7 +127,10 @@ impl OperatorBals {
                     bals.insert(key.into_boxed_str(), Entry { line, mark: 0 });
                 }
                 Item::Rejected(issue) => {
-                    return Err(Error::State(format!("directory file: {issue}")));
+                    return Err(Error::state(
+                        crate::error::StateCode::DirectoryMismatch,
+                        format!("directory file: {issue}"),
+                    ));
                 }
             }
         }

@@ -1,16 +1,49 @@
 //! Deposits and integration runs over a [`Store`]: the operator's side of the
 //! evening alimentation, and the backlog catch-up after an outage.
 
-use crate::deposit::{Deposit, DepositPolicy, check_deposit};
+use crate::deposit::{Deposit, DepositPolicy, check_deposit, sha256_hex};
 use crate::directory::OperatorBals;
-use crate::error::Error;
+use crate::error::{Error, StateCode};
 use crate::integrate::{IntegrationPolicy, RunContext, integrate};
 use crate::ownership::Ownership;
-use crate::report::{DepositReport, IntegrationReport};
-use crate::store::{DepositEntry, Store};
+use crate::report::{DepositReport, IssueCount, Totals};
+use crate::schedule::check_instant;
+use crate::store::{DepositEntry, Failure, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// One file a run integrated: what the CR d'intégration sums up (the report
+/// itself stays in the store: [`Store::integration_report`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntegratedFile {
+    /// The deposit.
+    pub seq: u64,
+    /// Its file name.
+    pub file_name: String,
+    /// Its operator.
+    pub operator: String,
+    /// Its business date.
+    pub business_date: NaiveDate,
+    /// The totals of its CR d'intégration.
+    pub totals: Totals,
+    /// Its issues by code, severity and column.
+    pub issue_counts: Vec<IssueCount>,
+}
+
+/// A deposit a run could not integrate (its content is damaged or missing):
+/// marked failed in the ledger, never integrated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedDeposit {
+    /// The deposit.
+    pub seq: u64,
+    /// Its file name.
+    pub file_name: String,
+    /// Its operator.
+    pub operator: String,
+    /// Why.
+    pub failure: Failure,
+}
 
 /// What a run did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,8 +52,10 @@ pub struct RunSummary {
     pub run_at: DateTime<Utc>,
     /// The last business date it closed.
     pub closed_through: NaiveDate,
-    /// The deposits integrated, in integration order, with their reports.
-    pub integrated: Vec<(u64, IntegrationReport)>,
+    /// The deposits integrated, in integration order.
+    pub integrated: Vec<IntegratedFile>,
+    /// Deposits found damaged, not integrated.
+    pub failed: Vec<FailedDeposit>,
     /// Accepted deposits left for a later run (business date not closed yet).
     pub pending: Vec<(u64, NaiveDate)>,
 }
@@ -28,7 +63,7 @@ pub struct RunSummary {
 impl RunSummary {
     /// The business dates integrated, in order, without repetition.
     pub fn dates(&self) -> Vec<NaiveDate> {
-        let mut v: Vec<NaiveDate> = self.integrated.iter().map(|(_, r)| r.business_date).collect();
+        let mut v: Vec<NaiveDate> = self.integrated.iter().map(|f| f.business_date).collect();
         v.dedup();
         v
     }
@@ -89,29 +124,53 @@ impl<S: Store> Integrator<S> {
         self.store
     }
 
+    /// The store, to change it.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
     /// Checks and records a deposit; returns its sequence number and CR de
-    /// dépôt. A rejected file is recorded too (its report), without its content.
+    /// dépôt. A rejected file is recorded too (its report), without its
+    /// content. The check and the recording are one step under the store's
+    /// lock: concurrent deposits each get their own sequence number and see
+    /// each other for the duplicate check. An instant outside 2000–2099 is an
+    /// error ([`StateCode::InstantOutOfRange`]), recorded nowhere.
     pub fn deposit(&mut self, deposit: &Deposit<'_>) -> Result<(u64, DepositReport), Error> {
-        let ledger = self.store.deposits()?;
-        let report = check_deposit(deposit, &self.deposit_policy, |hash| {
-            ledger
-                .iter()
-                .find(|d| d.report.is_accepted() && d.report.sha256 == hash)
-                .map(|d| d.report.file_name.clone())
-        });
-        let seq = self.store.record_deposit(&report, deposit.content)?;
-        Ok((seq, report))
+        check_instant(deposit.at)?;
+        let sha256 = sha256_hex(deposit.content);
+        let policy = self.deposit_policy;
+        self.store.record_deposit(deposit.content, &sha256, &mut |earlier| {
+            check_deposit(deposit, &policy, |_| earlier.clone())
+        })
     }
 
     /// Runs an integration at `at`: every accepted deposit not yet integrated
-    /// whose business date is closed at `at`, by business date then deposit time (exact ties by operator, name, hash), each
-    /// committed on its own. Running again integrates nothing twice.
+    /// whose business date is closed at `at`, by business date then deposit
+    /// time (exact ties by operator, name, hash), each committed on its own.
+    /// Running again integrates nothing twice.
+    ///
+    /// The run holds the store's run lock: a second run waits (a bounded
+    /// time) for this one, and deposits recorded meanwhile are left for the
+    /// next run. Each content is checked against its size and SHA-256 first:
+    /// a damaged or missing one is marked failed ([`StateCode::ContentMismatch`],
+    /// [`StateCode::ContentMissing`]), changes nothing, and the run goes on.
+    /// Memory holds one operator's BALs and one report at a time.
     pub fn run(&mut self, at: DateTime<Utc>) -> Result<RunSummary, Error> {
+        check_instant(at)?;
+        self.store.begin_run()?;
+        let result = self.run_locked(at);
+        let ended = self.store.end_run();
+        let summary = result?;
+        ended?;
+        Ok(summary)
+    }
+
+    fn run_locked(&mut self, at: DateTime<Utc>) -> Result<RunSummary, Error> {
         let closed_through = self.deposit_policy.schedule.closed_through(at);
         let mut due: Vec<DepositEntry> = Vec::new();
         let mut pending = Vec::new();
         for d in self.store.deposits()? {
-            if !d.report.is_accepted() || d.integrated_at.is_some() {
+            if !d.is_waiting() {
                 continue;
             }
             if d.report.business_date <= closed_through {
@@ -121,31 +180,86 @@ impl<S: Store> Integrator<S> {
             }
         }
         due.sort_by(integration_order);
+        // The last due file of each operator: its BALs leave memory after it.
+        let mut last: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, d) in due.iter().enumerate() {
+            last.insert(&d.report.operator, i);
+        }
+        let last: BTreeMap<String, usize> = last.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let mut loaded: BTreeMap<String, OperatorBals> = BTreeMap::new();
         let mut integrated = Vec::with_capacity(due.len());
+        let mut failed = Vec::new();
         let ctx = RunContext {
             run_at: at,
             closed_through,
             ownership: self.ownership.as_ref(),
             policy: &self.integration_policy,
         };
-        for d in due {
+        for (i, d) in due.into_iter().enumerate() {
             let op = d.report.operator.clone();
+            let done_with_operator = last.get(&op) == Some(&i);
+            let content = match self.store.content(d.seq) {
+                Ok(c) if c.len() as u64 == d.report.size && sha256_hex(&c) == d.report.sha256 => c,
+                Ok(c) => {
+                    let message = format!(
+                        "stored content ({} bytes) does not match the deposit ({} bytes, SHA-256 {}): not integrated",
+                        c.len(),
+                        d.report.size,
+                        d.report.sha256
+                    );
+                    failed.push(fail(&mut self.store, &d, StateCode::ContentMismatch, message, at)?);
+                    continue;
+                }
+                Err(e) if e.state_code() == Some(StateCode::ContentMissing) => {
+                    failed.push(fail(&mut self.store, &d, StateCode::ContentMissing, e.to_string(), at)?);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if !loaded.contains_key(&op) {
                 let bals = self.store.load_operator(&op)?;
                 loaded.insert(op.clone(), bals);
             }
-            let content = self.store.content(d.seq)?;
-            let bals = loaded.get_mut(&op).ok_or_else(|| Error::State("operator not loaded".into()))?;
+            let bals =
+                loaded.get_mut(&op).ok_or_else(|| Error::state(StateCode::LedgerConflict, "operator not loaded"))?;
             // In place; if the commit fails the copy in memory is dropped, the
             // store still holds the previous state and the run stops.
             let report = integrate(bals, &content, &d.report, &ctx)?;
+            drop(content);
             if let Err(e) = self.store.commit(d.seq, bals, &report) {
                 loaded.remove(&op);
                 return Err(e);
             }
-            integrated.push((d.seq, report));
+            integrated.push(IntegratedFile {
+                seq: d.seq,
+                file_name: report.file_name.clone(),
+                operator: report.operator.clone(),
+                business_date: report.business_date,
+                totals: report.totals(),
+                issue_counts: report.issue_counts(),
+            });
+            if done_with_operator {
+                loaded.remove(&op);
+            }
         }
-        Ok(RunSummary { run_at: at, closed_through, integrated, pending })
+        Ok(RunSummary { run_at: at, closed_through, integrated, failed, pending })
     }
+}
+
+/// Marks a deposit failed in the ledger.
+fn fail<S: Store>(
+    store: &mut S,
+    d: &DepositEntry,
+    code: StateCode,
+    message: String,
+    at: DateTime<Utc>,
+) -> Result<FailedDeposit, Error> {
+    let failure = Failure { code, message, at };
+    store.fail(d.seq, &failure)?;
+    Ok(FailedDeposit {
+        seq: d.seq,
+        file_name: d.report.file_name.clone(),
+        operator: d.report.operator.clone(),
+        failure,
+    })
 }

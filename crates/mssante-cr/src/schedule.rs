@@ -78,6 +78,23 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     }
 }
 
+/// The window of instants the state accepts for deposits and runs: from
+/// 2000-01-01 to 2099-12-31 (Paris time, inclusive). A clock or an `--at`
+/// outside it is a mistake (`0000-01-01`, a year typed as `20201`), and its
+/// reports could not be read back by every tool.
+pub fn check_instant(at: DateTime<Utc>) -> Result<(), crate::Error> {
+    use chrono::Datelike;
+    let year = at.with_timezone(&Paris).year();
+    if (2000..=2099).contains(&year) {
+        Ok(())
+    } else {
+        Err(crate::Error::state(
+            crate::error::StateCode::InstantOutOfRange,
+            format!("instant {} is outside 2000-01-01 to 2099-12-31", format_time(at)),
+        ))
+    }
+}
+
 /// Parses an RFC 3339 instant (any offset, or `Z`).
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
@@ -96,6 +113,17 @@ mod tests {
         assert_eq!(s.run_time(NaiveDate::from_ymd_opt(2021, 7, 1).unwrap()), t);
         assert_eq!(format_time(t), "2021-07-01T20:00:00+02:00");
         assert_eq!(parse_time(&format_time(t)), Some(t));
+    }
+
+    #[test]
+    fn instants_outside_the_window_are_refused() {
+        assert!(check_instant(Utc.with_ymd_and_hms(2020, 12, 11, 19, 0, 0).unwrap()).is_ok());
+        // 1999-12-31T23:30Z is already 2000 in Paris.
+        assert!(check_instant(Utc.with_ymd_and_hms(1999, 12, 31, 23, 30, 0).unwrap()).is_ok());
+        assert!(check_instant(Utc.with_ymd_and_hms(1999, 12, 31, 22, 30, 0).unwrap()).is_err());
+        let e = check_instant(Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap()).unwrap_err();
+        assert_eq!(e.state_code(), Some(crate::error::StateCode::InstantOutOfRange));
+        assert!(check_instant(Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap()).is_err());
     }
 
     /// Fuzz regression (cr_deposit_report): Paris local mean time before 1911 is

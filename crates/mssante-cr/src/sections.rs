@@ -54,17 +54,46 @@ pub fn unescape(v: &str) -> Result<String, &'static str> {
     Ok(out)
 }
 
-/// Writes a sectioned document.
-#[derive(Debug, Default)]
-pub struct DocWriter {
+/// Writes a sectioned document, into a string or, in pieces, into an
+/// [`std::io::Write`] (so that a report of a million lines is never held
+/// whole in memory).
+#[derive(Default)]
+pub struct DocWriter<'a> {
     out: String,
     width: usize,
+    sink: Option<&'a mut dyn std::io::Write>,
+    error: Option<std::io::Error>,
 }
 
-impl DocWriter {
+impl std::fmt::Debug for DocWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocWriter").field("buffered", &self.out.len()).field("streaming", &self.sink.is_some()).finish()
+    }
+}
+
+/// How much a streaming writer buffers before it writes.
+const SPILL: usize = 1 << 16;
+
+impl<'a> DocWriter<'a> {
     /// Starts a document with its magic line (`#CR-DEPOT v1`).
     pub fn new(magic: &str) -> Self {
-        DocWriter { out: format!("#{magic}\n"), width: 0 }
+        DocWriter { out: format!("#{magic}\n"), ..DocWriter::default() }
+    }
+
+    /// Starts a document written into `sink` as it grows.
+    pub fn streaming(magic: &str, sink: &'a mut dyn std::io::Write) -> Self {
+        DocWriter { out: format!("#{magic}\n"), sink: Some(sink), ..DocWriter::default() }
+    }
+
+    fn spill(&mut self) {
+        if let Some(sink) = self.sink.as_mut()
+            && self.error.is_none()
+        {
+            if let Err(e) = sink.write_all(self.out.as_bytes()) {
+                self.error = Some(e);
+            }
+            self.out.clear();
+        }
     }
 
     /// Starts a section with its header line.
@@ -87,11 +116,26 @@ impl DocWriter {
             escape(v.as_ref(), &mut self.out);
         }
         self.out.push('\n');
+        if self.out.len() >= SPILL {
+            self.spill();
+        }
     }
 
-    /// The document.
+    /// The document (what is left of it, when streaming).
     pub fn finish(self) -> String {
         self.out
+    }
+
+    /// Writes what is left into the sink and flushes it.
+    pub fn finish_streaming(mut self) -> std::io::Result<()> {
+        self.spill();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match self.sink.as_mut() {
+            Some(sink) => sink.flush(),
+            None => Ok(()),
+        }
     }
 }
 

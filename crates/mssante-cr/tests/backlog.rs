@@ -9,7 +9,7 @@ use common::{World, data_lines, date, paris};
 use mssante_bal::feed::FeedFileName;
 use mssante_cr::deposit::Deposit;
 use mssante_cr::store::{FsStore, Store};
-use mssante_cr::{IntegrationReport, Integrator, MemoryStore, Outcome};
+use mssante_cr::{IntegratedFile, Integrator, MemoryStore, Outcome};
 use std::collections::BTreeMap;
 
 const DAYS: [u32; 8] = [3, 4, 5, 7, 8, 9, 10, 11];
@@ -43,8 +43,9 @@ fn deposit_all<S: Store>(it: &mut Integrator<S>, deps: &[Dep]) {
     }
 }
 
-fn pipes(reports: &[(u64, IntegrationReport)]) -> Vec<String> {
-    reports.iter().map(|(_, r)| r.to_pipe()).collect()
+/// The CR d'intégration of each file a run integrated, in `|` form, from the store.
+fn pipes<S: Store>(it: &Integrator<S>, files: &[IntegratedFile]) -> Vec<String> {
+    files.iter().map(|f| it.store().integration_report(f.seq).unwrap().unwrap().to_pipe()).collect()
 }
 
 #[test]
@@ -52,7 +53,7 @@ fn december_2020_catch_up() {
     let world = World::new(2020, 60, 3);
     let deps = deposits(&world);
     let dir = tempfile::tempdir().unwrap();
-    let mut it = Integrator::new(FsStore::open(dir.path()).unwrap()).with_ownership(world.ownership());
+    let mut it = Integrator::new(FsStore::open_or_create(dir.path()).unwrap()).with_ownership(world.ownership());
     deposit_all(&mut it, &deps);
 
     // The catch-up run on the 11th, in the morning: business dates up to the 10th.
@@ -67,8 +68,12 @@ fn december_2020_catch_up() {
 
     // Every report accounts for every line and every BAL held before.
     let mut held: BTreeMap<String, u64> = BTreeMap::new();
-    for (seq, r) in &run.integrated {
+    for f in &run.integrated {
+        let seq = &f.seq;
+        let r = it.store().integration_report(f.seq).unwrap().unwrap();
         let t = r.totals();
+        assert_eq!(t, f.totals, "the summary carries the report's totals");
+        assert_eq!(f.issue_counts, r.issue_counts());
         let dep = &deps[(*seq - 1) as usize];
         assert_eq!(t.lines, data_lines(&dep.content));
         assert_eq!(t.before, held.get(&r.operator).copied().unwrap_or(0), "{}", r.file_name);
@@ -76,13 +81,14 @@ fn december_2020_catch_up() {
         assert_eq!(t.rejected, 0, "{:?}", r.outcomes.iter().find(|o| o.outcome == Outcome::Rejected));
         assert!(r.domains_checked);
         held.insert(r.operator.clone(), t.after);
-        // The report on disk is the report returned, and parses back.
-        assert_eq!(it.store().integration_report(*seq).unwrap().as_ref(), Some(r));
+        // The report on disk is byte for byte the report rendered.
+        let on_disk = std::fs::read_to_string(it.store().integration_report_path(*seq).unwrap()).unwrap();
+        assert_eq!(on_disk, r.to_pipe());
     }
     // The first day creates everything, later days update and delete some.
-    let first = &run.integrated[0].1.totals();
+    let first = &run.integrated[0].totals;
     assert_eq!(first.created, first.lines);
-    let later = &run.integrated[run.integrated.len() - 1].1.totals();
+    let later = &run.integrated[run.integrated.len() - 1].totals;
     assert!(later.updated > 0 && later.deleted > 0 && later.created > 0, "{later:?}");
 
     // Idempotent: the same run again integrates nothing.
@@ -112,15 +118,15 @@ fn december_2020_catch_up() {
     }
     let r1 = replay.run(catch_up).unwrap();
     let r2 = replay.run(paris(2020, 12, 11, 20, 0)).unwrap();
-    assert_eq!(pipes(&r1.integrated), pipes(&run.integrated));
-    assert_eq!(pipes(&r2.integrated), pipes(&evening.integrated));
+    assert_eq!(pipes(&replay, &r1.integrated), pipes(&it, &run.integrated));
+    assert_eq!(pipes(&replay, &r2.integrated), pipes(&it, &evening.integrated));
     let files: Vec<String> = (1..=deps.len() as u64)
         .map(|s| std::fs::read_to_string(it.store().integration_report_path(s).unwrap()).unwrap())
         .collect();
     let mut from_disk = files.clone();
     from_disk.sort();
-    let mut expected = pipes(&run.integrated);
-    expected.extend(pipes(&evening.integrated));
+    let mut expected = pipes(&it, &run.integrated);
+    expected.extend(pipes(&it, &evening.integrated));
     expected.sort();
     assert_eq!(from_disk, expected);
 }

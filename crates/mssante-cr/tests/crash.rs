@@ -10,7 +10,7 @@ use mssante_cr::deposit::Deposit;
 use mssante_cr::store::{Fault, FsStore, Store};
 
 fn fill(dir: &std::path::Path, world: &World) {
-    let mut it = Integrator::new(FsStore::open(dir).unwrap());
+    let mut it = Integrator::new(FsStore::open_or_create(dir).unwrap());
     for day in [3, 4] {
         for (op, id) in world.operators.iter().enumerate() {
             let at = paris(2020, 12, day, 17, op as u32);
@@ -22,7 +22,7 @@ fn fill(dir: &std::path::Path, world: &World) {
 }
 
 fn snapshot(dir: &std::path::Path, world: &World) -> (Vec<Option<String>>, Vec<Vec<u8>>) {
-    let store = FsStore::open(dir).unwrap();
+    let store = FsStore::open_or_create(dir).unwrap();
     let reports = store
         .deposits()
         .unwrap()
@@ -31,6 +31,15 @@ fn snapshot(dir: &std::path::Path, world: &World) -> (Vec<Option<String>>, Vec<V
         .collect();
     let bals = world.operators.iter().map(|id| store.load_operator(id).unwrap().to_feed()).collect();
     (reports, bals)
+}
+
+fn files(dir: &std::path::Path, sub: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join(sub))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -52,11 +61,42 @@ fn interrupted_commits_are_redone_identically() {
         assert!(err.is_err(), "{fault:?}");
         // The interrupted step left files behind, but the state is the one before.
         assert_eq!(snapshot(dir.path(), &world), before, "{fault:?}");
-        let leftovers = std::fs::read_dir(dir.path().join("directory")).unwrap().count();
-        assert_eq!(leftovers, 0, "opening the store sweeps unreferenced files");
-        // Restart: the run completes and matches the uninterrupted one.
+        assert_eq!(files(dir.path(), "directory").len(), 1, "the new BAL file is there, unreferenced");
+        let found = FsStore::open(dir.path()).unwrap().verify().unwrap();
+        assert!(
+            !found.is_empty()
+                && found.iter().all(|f| f.code.as_str() == "S711" && f.severity == mssante_bal::Severity::Warning),
+            "{found:?}"
+        );
+        // Restart: the run removes the leftovers, completes and matches the uninterrupted one.
         Integrator::new(FsStore::open(dir.path()).unwrap()).run(run_at).unwrap();
         assert_eq!(snapshot(dir.path(), &world), expected, "{fault:?}");
+        assert_eq!(files(dir.path(), "directory"), files(clean.path(), "directory"));
+        assert_eq!(files(dir.path(), "reports"), files(clean.path(), "reports"));
+        assert!(FsStore::open(dir.path()).unwrap().verify().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn an_interrupted_deposit_is_not_acknowledged_and_changes_nothing() {
+    let world = World::new(13, 20, 1);
+    let id = &world.operators[0];
+    let at = paris(2020, 12, 3, 17, 0);
+    let name = FeedFileName::new(id, at).unwrap().to_string();
+    let content = world.feed(0, 3, 20);
+    let dep = Deposit { file_name: &name, content: content.as_bytes(), operator: id, at };
+    for fault in [Fault::AfterContent, Fault::AfterDepositReport] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut it = Integrator::new(FsStore::open_or_create(dir.path()).unwrap().with_fault(fault));
+        assert!(it.deposit(&dep).is_err(), "{fault:?}");
+        let mut it = Integrator::new(FsStore::open(dir.path()).unwrap());
+        assert!(it.store().deposits().unwrap().is_empty(), "{fault:?}: not in the ledger");
+        // The same file deposited again gets the first sequence number and is accepted.
+        let (seq, r) = it.deposit(&dep).unwrap();
+        assert_eq!((seq, r.is_accepted()), (1, true), "{fault:?}");
+        let s = it.run(paris(2020, 12, 3, 20, 0)).unwrap();
+        assert_eq!(s.integrated.len(), 1);
+        assert!(FsStore::open(dir.path()).unwrap().verify().unwrap().is_empty(), "{fault:?}");
     }
 }
 
@@ -77,6 +117,7 @@ fn a_state_folder_is_reopened_with_its_ledger() {
         b"{\"format\":\"x\",\"version\":9,\"generation\":0,\"deposits\":[],\"operators\":{}}",
     )
     .unwrap();
-    let err = FsStore::open(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("not a version 1 state"), "{err}");
+    let err = FsStore::open(dir.path()).unwrap_err();
+    assert_eq!(err.state_code().map(|c| c.as_str()), Some("S704"));
+    assert!(err.to_string().contains("not a version 2 state"), "{err}");
 }

@@ -148,7 +148,8 @@ proptest! {
                 it.deposit(&Deposit { file_name: name, content, operator: op, at: *at }).unwrap();
             }
             let s = it.run(Utc.with_ymd_and_hms(2020, 12, 3, 20, 0, 0).unwrap()).unwrap();
-            let reports: Vec<String> = s.integrated.iter().map(|(_, r)| r.to_pipe()).collect();
+            let reports: Vec<String> =
+                s.integrated.iter().map(|f| it.store().integration_report(f.seq).unwrap().unwrap().to_pipe()).collect();
             let dirs: Vec<Vec<u8>> = (0..3).map(|o| it.store().load_operator(&format!("OPE-{o}")).unwrap().to_feed()).collect();
             (reports, dirs)
         };

@@ -31,7 +31,7 @@ pub fn pipe_kind(text: &str) -> Option<ReportKind> {
 }
 
 use chrono::{DateTime, NaiveDate, Utc};
-use mssante_bal::Issue;
+use mssante_bal::{Code, Issue, Severity};
 use serde::{Deserialize, Serialize};
 
 /// Whether a deposited file is accepted for integration.
@@ -170,6 +170,20 @@ impl Totals {
     }
 }
 
+/// How many issues of one code, severity and column a report holds: the
+/// summary that keeps a report of a million bad lines readable.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IssueCount {
+    /// The code.
+    pub code: Code,
+    /// Error (line rejected) or warning.
+    pub severity: Severity,
+    /// The column, when the issue names one.
+    pub column: Option<String>,
+    /// How many.
+    pub count: u64,
+}
+
 /// CR d'intégration: the integration of one deposited file by one run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationReport {
@@ -195,6 +209,23 @@ pub struct IntegrationReport {
 }
 
 impl IntegrationReport {
+    /// Counts the issues by code, severity and column, sorted.
+    pub fn issue_counts(&self) -> Vec<IssueCount> {
+        let mut counts: std::collections::BTreeMap<(Code, Severity, Option<&str>), u64> = Default::default();
+        for i in self.outcomes.iter().flat_map(|o| &o.issues) {
+            *counts.entry((i.code, i.severity, i.column.as_deref())).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|((code, severity, column), count)| IssueCount {
+                code,
+                severity,
+                column: column.map(str::to_owned),
+                count,
+            })
+            .collect()
+    }
+
     /// Counts the outcomes.
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();

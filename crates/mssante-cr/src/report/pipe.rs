@@ -1,6 +1,6 @@
 //! The `|` form of both reports (`docs/formats/cr.md`).
 
-use super::{BalOutcome, DepositOutcome, DepositReport, FieldChange, IntegrationReport, Outcome, Totals};
+use super::{BalOutcome, DepositOutcome, DepositReport, FieldChange, IntegrationReport, IssueCount, Outcome, Totals};
 use crate::error::Error;
 use crate::schedule::{format_time, parse_time};
 use crate::sections::{DocWriter, Document, Row, Section};
@@ -22,7 +22,9 @@ fn severity_word(s: Severity) -> &'static str {
     }
 }
 
-fn write_issue(w: &mut DocWriter, i: &Issue) {
+const CODE_COLUMNS: [&str; 4] = ["Code", "Gravite", "Colonne", "Nombre"];
+
+fn write_issue(w: &mut DocWriter<'_>, i: &Issue) {
     w.row(&[
         i.position.line.to_string(),
         i.position.record.to_string(),
@@ -204,6 +206,19 @@ impl IntegrationReport {
     /// Renders the `|` form.
     pub fn to_pipe(&self) -> String {
         let mut w = DocWriter::new(INTEGRATION_MAGIC);
+        self.render(&mut w);
+        w.finish()
+    }
+
+    /// Writes the `|` form into `out` as it is rendered (the same bytes as
+    /// [`IntegrationReport::to_pipe`], without holding them all).
+    pub fn write_pipe(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut w = DocWriter::streaming(INTEGRATION_MAGIC, out);
+        self.render(&mut w);
+        w.finish_streaming()
+    }
+
+    fn render(&self, w: &mut DocWriter<'_>) {
         w.section(
             "INTEGRATION",
             &[
@@ -229,6 +244,15 @@ impl IntegrationReport {
         ]);
         w.section("TOTAUX", &TOTAL_COLUMNS);
         w.row(&self.totals().values().map(|v| v.to_string()));
+        w.section("CODES", &CODE_COLUMNS);
+        for c in self.issue_counts() {
+            w.row(&[
+                c.code.as_str(),
+                severity_word(c.severity),
+                c.column.as_deref().unwrap_or(""),
+                c.count.to_string().as_str(),
+            ]);
+        }
         w.section("BAL", &["Ligne", "Adresse", "Resultat", "Precedente conservee"]);
         for o in &self.outcomes {
             w.row(&[
@@ -248,10 +272,9 @@ impl IntegrationReport {
         w.section("ANOMALIES", &ISSUE_COLUMNS);
         for o in &self.outcomes {
             for i in &o.issues {
-                write_issue(&mut w, i);
+                write_issue(w, i);
             }
         }
-        w.finish()
     }
 
     /// Parses the `|` form. The totals must agree with the outcomes, every
@@ -329,6 +352,30 @@ impl IntegrationReport {
                 let issue = read_issue(a, r)?;
                 let i = target(r, issue.position.line)?;
                 report.outcomes[i].issues.push(issue);
+            }
+        }
+        if let Some(c) = doc.opt_section("CODES") {
+            let (cc, cs, cn, cv) = (c.col("Code")?, c.col("Gravite")?, c.col("Colonne")?, c.col("Nombre")?);
+            let mut listed = Vec::with_capacity(c.rows.len());
+            for r in &c.rows {
+                let column = r.get(cn);
+                listed.push(IssueCount {
+                    code: r.parse(cc, Code::from_code)?,
+                    severity: r.parse(cs, |v| match v {
+                        "erreur" => Some(Severity::Error),
+                        "avertissement" => Some(Severity::Warning),
+                        _ => None,
+                    })?,
+                    column: (!column.is_empty()).then(|| column.to_owned()),
+                    count: r.parse(cv, |v| v.parse().ok())?,
+                });
+            }
+            if listed != report.issue_counts() {
+                return Err(Error::report(
+                    c.rows.first().map_or(0, |r| r.line),
+                    Some("Nombre"),
+                    "the counts by code do not match the anomalies listed",
+                ));
             }
         }
         let t = doc.section("TOTAUX")?;

@@ -1,0 +1,185 @@
+//! Where a command's directory state lives (`--state DIR` or
+//! `--state postgres://…`), and the `state` commands.
+
+use anyhow::Context;
+use mssante_cr::error::StateCode;
+use mssante_cr::store::Finding;
+use mssante_cr::{FsStore, Store};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A state: a folder, or a PostgreSQL database given by its URL.
+#[derive(Debug, Clone)]
+pub enum StateLoc {
+    /// A state folder.
+    Folder(PathBuf),
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(String),
+}
+
+impl std::str::FromStr for StateLoc {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(StateLoc::Postgres(s.to_owned()))
+        } else {
+            Ok(StateLoc::Folder(PathBuf::from(s)))
+        }
+    }
+}
+
+impl std::fmt::Display for StateLoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateLoc::Folder(p) => write!(f, "{}", p.display()),
+            // Never print a password.
+            StateLoc::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(s), Some(at)) if at > s => write!(f, "{}://…@{}", &url[..s], &url[at + 1..]),
+                _ => f.write_str(url),
+            },
+        }
+    }
+}
+
+/// The state options every command that takes `--state` shares.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StateOpts {
+    /// The state: a folder, or `postgres://user@host/db`.
+    #[arg(long)]
+    pub state: StateLoc,
+    /// How long to wait for another process's lock on the state, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub lock_timeout: u64,
+}
+
+/// How a command opens its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// The state must exist.
+    Existing,
+    /// Created when absent (or an empty folder).
+    OrCreate,
+    /// Created; an existing state is an error.
+    Create,
+}
+
+/// Opens a state.
+pub fn open(opts: &StateOpts, how: Open) -> anyhow::Result<Box<dyn Store>> {
+    let timeout = Duration::from_secs(opts.lock_timeout);
+    let loc = &opts.state;
+    let store: Box<dyn Store> = match loc {
+        StateLoc::Folder(p) => {
+            let s = match how {
+                Open::Existing => FsStore::open(p),
+                Open::OrCreate => FsStore::open_or_create(p),
+                Open::Create => FsStore::create(p),
+            };
+            Box::new(s.with_context(|| format!("state {loc}"))?.with_lock_timeout(timeout))
+        }
+        StateLoc::Postgres(url) => open_pg(url, how, timeout).with_context(|| format!("state {loc}"))?,
+    };
+    Ok(store)
+}
+
+#[cfg(feature = "postgres")]
+fn open_pg(url: &str, how: Open, timeout: Duration) -> Result<Box<dyn Store>, mssante_cr::Error> {
+    use mssante_cr::PgStore;
+    let s = match how {
+        Open::Existing => PgStore::open(url)?,
+        Open::OrCreate => PgStore::open_or_create(url)?,
+        Open::Create => {
+            let fresh = PgStore::open(url).is_err();
+            let s = PgStore::open_or_create(url)?;
+            if !fresh {
+                return Err(mssante_cr::Error::State {
+                    code: StateCode::AlreadyExists,
+                    message: "the database already holds an mssante state".into(),
+                });
+            }
+            s
+        }
+    };
+    Ok(Box::new(s.with_lock_timeout(timeout)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_pg(_url: &str, _how: Open, _timeout: Duration) -> Result<Box<dyn Store>, mssante_cr::Error> {
+    Err(mssante_cr::Error::State {
+        code: StateCode::Backend,
+        message: "this mssante was built without the postgres feature".into(),
+    })
+}
+
+/// `mssante state init`.
+pub fn init(opts: &StateOpts) -> anyhow::Result<u8> {
+    open(opts, Open::Create)?;
+    outln!("État créé : {}", opts.state);
+    Ok(0)
+}
+
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    state: String,
+    ok: bool,
+    errors: usize,
+    warnings: usize,
+    findings: &'a [Finding],
+}
+
+/// `mssante state verify`: 0 sound, 1 something is wrong, 2 no state there.
+pub fn verify(opts: &StateOpts, json: bool) -> anyhow::Result<u8> {
+    let findings = match open(opts, Open::Existing) {
+        Ok(store) => store.verify()?,
+        Err(e) => {
+            // A damaged manifest is a finding; an absent state is not a state.
+            let code = e.chain().find_map(|c| c.downcast_ref::<mssante_cr::Error>()).and_then(|e| e.state_code());
+            match code {
+                Some(c @ (StateCode::ManifestMissing | StateCode::ManifestCorrupt | StateCode::PathOutside)) => {
+                    vec![Finding {
+                        code: c,
+                        severity: mssante_bal::Severity::Error,
+                        seq: None,
+                        path: Some("manifest.json".into()),
+                        message: format!("{e:#}"),
+                    }]
+                }
+                _ => return Err(e),
+            }
+        }
+    };
+    let errors = findings.iter().filter(|f| f.severity == mssante_bal::Severity::Error).count();
+    let warnings = findings.len() - errors;
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string(&VerifyJson {
+                state: opts.state.to_string(),
+                ok: errors == 0,
+                errors,
+                warnings,
+                findings: &findings
+            })?
+        );
+    } else {
+        outln!("État {} : {errors} erreur(s), {warnings} avertissement(s)", opts.state);
+        for f in &findings {
+            let seq = f.seq.map(|s| format!(" dépôt {s}")).unwrap_or_default();
+            let path = f.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default();
+            let word = if f.severity == mssante_bal::Severity::Error { "erreur" } else { "avertissement" };
+            outln!("  {} {word}{seq}{path} : {}", f.code, f.message);
+        }
+    }
+    Ok(if errors == 0 { 0 } else { 1 })
+}
+
+/// `mssante state export`: any state → a new state folder.
+pub fn export(opts: &StateOpts, dir: &std::path::Path) -> anyhow::Result<u8> {
+    let from = open(opts, Open::Existing)?;
+    let mut to = FsStore::create(dir).with_context(|| format!("export folder {}", dir.display()))?;
+    to.import(&*from).with_context(|| format!("export to {}", dir.display()))?;
+    let deposits = from.deposits()?.len();
+    let operators = from.operators()?.len();
+    outln!("État {} exporté dans {} : {deposits} dépôt(s), {operators} opérateur(s)", opts.state, dir.display());
+    Ok(0)
+}
