@@ -136,7 +136,9 @@ pub trait Store {
     }
 }
 
-impl<S: Store + ?Sized> Store for Box<S> {
+macro_rules! forward_store {
+    ($($t:ty),*) => {$(
+impl<S: Store + ?Sized> Store for $t {
     fn deposits(&self) -> Result<Vec<DepositEntry>, Error> {
         (**self).deposits()
     }
@@ -182,6 +184,11 @@ impl<S: Store + ?Sized> Store for Box<S> {
         (**self).deposit_report_pipe(seq)
     }
 }
+)*};
+}
+
+// A boxed store (`Box<dyn Store>`, chosen at run time) and a borrowed one are stores.
+forward_store!(Box<S>, &mut S);
 
 /// The state in memory (tests, embedding, benchmarks). One owner at a time
 /// (`&mut self`), so it needs no lock.

@@ -4,9 +4,13 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use mssante_bal::Format;
+use mssante_bal::feed::FeedFileName;
 use mssante_bal::generate::Generator;
 use mssante_bal::liste_blanche::ListeBlanche;
-use mssante_cr::{OperatorRule, Ownership};
+use mssante_cr::deposit::Deposit;
+use mssante_cr::store::Store;
+use mssante_cr::{Integrator, MemoryStore, OperatorRule, Ownership};
+use std::path::Path;
 
 /// A small universe: operators, their liste blanche, and a pool of valid feed
 /// lines per operator.
@@ -80,4 +84,67 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// Data lines of a file.
 pub fn data_lines(s: &str) -> u64 {
     s.lines().count() as u64 - 1
+}
+
+/// One file of the scenario: operator index, day of December 2020, content.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub op: usize,
+    pub at: DateTime<Utc>,
+    pub name: String,
+    pub content: String,
+}
+
+pub fn files(world: &World, days: &[u32]) -> Vec<File> {
+    let mut out = Vec::new();
+    for &day in days {
+        for (op, id) in world.operators.iter().enumerate() {
+            let at = paris(2020, 12, day, 17, op as u32);
+            out.push(File {
+                op,
+                at,
+                name: FeedFileName::new(id, at).unwrap().to_string(),
+                content: world.feed(op, day, 30),
+            });
+        }
+    }
+    out
+}
+
+pub fn deposit<S: Store>(it: &mut Integrator<S>, world: &World, f: &File) -> (u64, bool) {
+    let d = Deposit { file_name: &f.name, content: f.content.as_bytes(), operator: &world.operators[f.op], at: f.at };
+    let (seq, r) = it.deposit(&d).unwrap();
+    (seq, r.is_accepted())
+}
+
+/// Every operator's BALs, as feed bytes.
+pub fn directory<S: Store>(store: &S, world: &World) -> Vec<Vec<u8>> {
+    world.operators.iter().map(|id| store.load_operator(id).unwrap().to_feed()).collect()
+}
+
+/// The same files deposited one after the other, then one run.
+pub fn sequential(world: &World, files: &[File], run_at: DateTime<Utc>) -> Vec<Vec<u8>> {
+    let mut it = Integrator::new(MemoryStore::new());
+    for f in files {
+        deposit(&mut it, world, f);
+    }
+    it.run(run_at).unwrap();
+    directory(it.store(), world)
+}
+
+pub fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
