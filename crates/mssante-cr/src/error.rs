@@ -52,11 +52,15 @@ pub enum StateCode {
     LedgerConflict,
     /// The state already exists where one was to be created.
     AlreadyExists,
+    /// A deposit older (business date, deposit time) than a file of the same
+    /// operator already integrated: integrating it would take the operator's
+    /// BALs back in time.
+    Superseded,
 }
 
 impl StateCode {
     /// Every code, in catalogue order.
-    pub const ALL: [StateCode; 16] = [
+    pub const ALL: [StateCode; 17] = [
         StateCode::NotAState,
         StateCode::Absent,
         StateCode::ManifestMissing,
@@ -73,6 +77,7 @@ impl StateCode {
         StateCode::SchemaTooNew,
         StateCode::LedgerConflict,
         StateCode::AlreadyExists,
+        StateCode::Superseded,
     ];
 
     /// The code as written in reports, JSON and docs (`S701`).
@@ -94,6 +99,7 @@ impl StateCode {
             StateCode::SchemaTooNew => "S714",
             StateCode::LedgerConflict => "S715",
             StateCode::AlreadyExists => "S716",
+            StateCode::Superseded => "S717",
         }
     }
 

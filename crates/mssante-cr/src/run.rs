@@ -151,7 +151,11 @@ impl<S: Store> Integrator<S> {
     ///
     /// The run holds the store's run lock: a second run waits (a bounded
     /// time) for this one, and deposits recorded meanwhile are left for the
-    /// next run. Each content is checked against its size and SHA-256 first:
+    /// next run. A deposit older (business date, then deposit time) than a
+    /// file of the same operator already integrated is marked failed
+    /// ([`StateCode::Superseded`]): the directory never goes back in time,
+    /// whatever order deposits and runs came in. Each content is checked
+    /// against its size and SHA-256 first:
     /// a damaged or missing one is marked failed ([`StateCode::ContentMismatch`],
     /// [`StateCode::ContentMissing`]), changes nothing, and the run goes on.
     /// Memory holds one operator's BALs and one report at a time.
@@ -169,7 +173,21 @@ impl<S: Store> Integrator<S> {
         let closed_through = self.deposit_policy.schedule.closed_through(at);
         let mut due: Vec<DepositEntry> = Vec::new();
         let mut pending = Vec::new();
-        for d in self.store.deposits()? {
+        // The newest file of each operator already integrated: nothing older
+        // is integrated over it.
+        let mut newest: BTreeMap<String, DepositEntry> = BTreeMap::new();
+        let ledger = self.store.deposits()?;
+        for d in &ledger {
+            if d.integrated_at.is_some() {
+                match newest.get(&d.report.operator) {
+                    Some(n) if integration_order(n, d).is_ge() => {}
+                    _ => {
+                        newest.insert(d.report.operator.clone(), d.clone());
+                    }
+                }
+            }
+        }
+        for d in ledger {
             if !d.is_waiting() {
                 continue;
             }
@@ -198,6 +216,19 @@ impl<S: Store> Integrator<S> {
         for (i, d) in due.into_iter().enumerate() {
             let op = d.report.operator.clone();
             let done_with_operator = last.get(&op) == Some(&i);
+            if let Some(n) = newest.get(&op)
+                && integration_order(&d, n).is_lt()
+            {
+                let message = format!(
+                    "{} (business date {}) arrived after {} (business date {}) was integrated: not integrated over it",
+                    d.report.file_name, d.report.business_date, n.report.file_name, n.report.business_date
+                );
+                failed.push(fail(&mut self.store, &d, StateCode::Superseded, message, at)?);
+                if done_with_operator {
+                    loaded.remove(&op);
+                }
+                continue;
+            }
             let content = match self.store.content(d.seq) {
                 Ok(c) if c.len() as u64 == d.report.size && sha256_hex(&c) == d.report.sha256 => c,
                 Ok(c) => {

@@ -6,7 +6,6 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::{File, World, deposit, directory, files, paris, sequential, tree};
-use mssante_bal::feed::FeedFileName;
 use mssante_cr::deposit::Deposit;
 use mssante_cr::error::StateCode;
 use mssante_cr::store::{FsStore, Store};
@@ -343,4 +342,22 @@ proptest! {
         };
         prop_assert_eq!(got, sequential(&world, &all, final_run));
     }
+}
+
+/// A file that arrives after a later file of its operator was integrated is
+/// not integrated over it: the directory never goes back in time.
+#[test]
+fn an_older_file_arriving_late_is_superseded() {
+    let world = World::new(49, 30, 1);
+    let days = files(&world, &[3, 4]);
+    let mut it = Integrator::new(MemoryStore::new());
+    deposit(&mut it, &world, &days[1]);
+    it.run(paris(2020, 12, 4, 20, 0)).unwrap();
+    let held = directory(it.store(), &world);
+    let (seq, accepted) = deposit(&mut it, &world, &days[0]);
+    assert!(accepted);
+    let s = it.run(paris(2020, 12, 4, 20, 5)).unwrap();
+    assert!(s.integrated.is_empty());
+    assert_eq!((s.failed[0].seq, s.failed[0].failure.code), (seq, StateCode::Superseded));
+    assert_eq!(directory(it.store(), &world), held);
 }

@@ -44,7 +44,8 @@ use std::path::PathBuf;
 /// operator deposits a new file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
-    /// `S707` (content does not match its SHA-256) or `S708` (content missing).
+    /// `S707` (content does not match its SHA-256), `S708` (content missing)
+    /// or `S717` (older than a file of the operator already integrated).
     pub code: StateCode,
     /// What was found.
     pub message: String,
