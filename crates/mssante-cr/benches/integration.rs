@@ -15,7 +15,11 @@
 //!   each fsynced;
 //! * `render`: the CR d'intégration in `|` form.
 //!
-//! Run: `cargo bench -p mssante-cr --bench integration [-- RECORDS [RUNS]]`.
+//! * `run (PostgreSQL)`: the same run over a [`PgStore`](mssante_cr::PgStore)
+//!   seeded with the same directory, when `MSSANTE_TEST_PG` names a server
+//!   (`--features postgres`).
+//!
+//! Run: `cargo bench -p mssante-cr --features postgres --bench integration [-- RECORDS [RUNS]]`.
 
 use chrono::{TimeZone, Utc};
 use mssante_bal::check::Checker;
@@ -136,6 +140,35 @@ fn main() {
         }
     }
 
+    // The same directory on PostgreSQL, when a server is named.
+    #[cfg(feature = "postgres")]
+    let pg_seed = |round: usize| -> Option<mssante_cr::PgStore> {
+        let admin = std::env::var("MSSANTE_TEST_PG").ok()?;
+        let name = format!("mssante_bench_run_{}_{round}", std::process::id());
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("connect");
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
+        c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
+        let url = format!("{}/{name}", admin.rsplit_once('/').expect("url").0);
+        let mut pg = mssante_cr::PgStore::open_or_create(&url).expect("schema");
+        for (k, id) in ids.iter().enumerate() {
+            let content = store.load_operator(id).expect("load").to_feed();
+            let t = Utc.with_ymd_and_hms(2020, 12, 10, 10, k as u32, 0).single().expect("time");
+            let n = mssante_bal::feed::FeedFileName::new(id, t).expect("name").to_string();
+            let d = check_deposit(
+                &Deposit { file_name: &n, content: &content, operator: id, at: t },
+                &Default::default(),
+                |_| None,
+            );
+            let (seq, _) = pg.record_deposit(&content, &d.sha256.clone(), &mut |_| d.clone()).expect("deposit");
+            let mut bals = OperatorBals::new();
+            let r = integrate(&mut bals, &content, &d, &RunContext { ownership: None, ..ctx }).expect("seed");
+            pg.commit(seq, &bals, &r).expect("commit");
+        }
+        Some(pg)
+    };
+    #[cfg(feature = "postgres")]
+    let mut pgrun = vec![];
+
     let checker = Checker::new(Format::Feed, Rules::default());
     let (mut base, mut integ, mut mem, mut folder, mut render) = (vec![], vec![], vec![], vec![], vec![]);
     let mut report = None;
@@ -177,6 +210,16 @@ fn main() {
         let s = it.run(run_at).expect("run");
         folder.push(t.elapsed());
         assert_eq!(s.integrated.len(), 1);
+
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = pg_seed(folder.len()) {
+            let mut it = Integrator::new(pg).with_ownership(ownership.clone());
+            it.deposit(&dep).expect("deposit");
+            let t = Instant::now();
+            let s = it.run(run_at).expect("run");
+            pgrun.push(t.elapsed());
+            assert_eq!(s.integrated.len(), 1);
+        }
     }
     let t = report.expect("a report").totals();
     println!(
@@ -190,6 +233,10 @@ fn main() {
     row("render CR d'intégration (| form)", median(render));
     row("run, memory store", median(mem));
     row("run, folder store (load+write+fsync)", median(folder));
+    #[cfg(feature = "postgres")]
+    if !pgrun.is_empty() {
+        row("run, PostgreSQL store", median(pgrun));
+    }
 }
 
 fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -156,6 +156,19 @@ pub fn check_deposit(
     policy: &DepositPolicy,
     accepted_before: impl Fn(&str) -> Option<String>,
 ) -> DepositReport {
+    let sha256 = sha256_hex(d.content);
+    let earlier = accepted_before(&sha256);
+    check_hashed(d, policy, sha256, earlier)
+}
+
+/// [`check_deposit`] with the content's hash already computed and the
+/// earlier accepted file with that hash already looked up.
+pub(crate) fn check_hashed(
+    d: &Deposit<'_>,
+    policy: &DepositPolicy,
+    sha256: String,
+    earlier: Option<String>,
+) -> DepositReport {
     let mut reasons = Vec::new();
     if !mssante_bal::feed::is_operator_id(d.operator) {
         reasons.push(file_issue(
@@ -221,8 +234,7 @@ pub fn check_deposit(
             ));
         }
     }
-    let sha256 = sha256_hex(d.content);
-    if let Some(earlier) = accepted_before(&sha256) {
+    if let Some(earlier) = earlier {
         reasons.push(file_issue(Code::DepositDuplicate, format!("same content as {earlier:?}, already deposited")));
     }
     let outcome = if reasons.iter().any(Issue::is_error) { DepositOutcome::Rejected } else { DepositOutcome::Accepted };

@@ -1,7 +1,7 @@
 //! Deposits and integration runs over a [`Store`]: the operator's side of the
 //! evening alimentation, and the backlog catch-up after an outage.
 
-use crate::deposit::{Deposit, DepositPolicy, check_deposit, sha256_hex};
+use crate::deposit::{Deposit, DepositPolicy, check_hashed, sha256_hex};
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
 use crate::integrate::{IntegrationPolicy, RunContext, integrate};
@@ -140,7 +140,7 @@ impl<S: Store> Integrator<S> {
         let sha256 = sha256_hex(deposit.content);
         let policy = self.deposit_policy;
         self.store.record_deposit(deposit.content, &sha256, &mut |earlier| {
-            check_deposit(deposit, &policy, |_| earlier.clone())
+            check_hashed(deposit, &policy, sha256.clone(), earlier)
         })
     }
 

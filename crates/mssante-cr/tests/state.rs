@@ -206,7 +206,7 @@ fn regression_ledger_paths_stay_inside_the_state() {
     deposit(&mut it, &world, &files(&world, &[3])[0]);
     it.run(paris(2020, 12, 3, 20, 0)).unwrap();
     let manifest = std::fs::read_to_string(state.join("manifest.json")).unwrap();
-    let file = |m: &str| m.split("\"file\": \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let file = |m: &str| m.split("\"file\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let current = file(&manifest);
     for evil in ["../victim/file", "/etc/passwd", "directory/../../victim/file"] {
         std::fs::write(state.join("manifest.json"), manifest.replace(&current, evil)).unwrap();

@@ -353,7 +353,7 @@ impl FsStore {
             for sub in SUBDIRS {
                 fs::create_dir(staging.join(sub)).map_err(|e| Error::io(staging.join(sub), e))?;
             }
-            let bytes = serde_json::to_vec_pretty(&Manifest::empty())
+            let bytes = serde_json::to_vec(&Manifest::empty())
                 .map_err(|e| Error::Json { path: staging.join(MANIFEST), source: e })?;
             write_atomic(&staging.join(MANIFEST), &bytes)?;
             write_atomic(&staging.join(MARKER), MARKER_TEXT.as_bytes())
@@ -460,10 +460,18 @@ impl FsStore {
     }
 
     fn save(&mut self, next: Manifest) -> Result<(), Error> {
+        let previous = std::mem::replace(&mut self.manifest, next);
+        self.save_current().inspect_err(|_| {
+            self.manifest = previous;
+            self.stamp = None;
+        })
+    }
+
+    /// Writes the manifest held in memory.
+    fn save_current(&mut self) -> Result<(), Error> {
         let path = self.root.join(MANIFEST);
-        let bytes = serde_json::to_vec_pretty(&next).map_err(|e| Error::Json { path: path.clone(), source: e })?;
+        let bytes = serde_json::to_vec(&self.manifest).map_err(|e| Error::Json { path: path.clone(), source: e })?;
         write_atomic(&path, &bytes)?;
-        self.manifest = next;
         self.stamp = fs::metadata(&path).ok().map(|m| stamp(&m));
         Ok(())
     }
@@ -648,8 +656,7 @@ impl Store for FsStore {
         let pipe = report.to_pipe();
         write_atomic(&self.root.join(&report_rel), pipe.as_bytes())?;
         self.inject(Fault::AfterDepositReport)?;
-        let mut next = self.manifest.clone();
-        next.deposits.push(ManifestDeposit {
+        self.manifest.deposits.push(ManifestDeposit {
             entry: DepositEntry { seq, report: report.clone(), integrated_at: None, failed: None },
             content: content_rel,
             deposit_report: report_rel,
@@ -657,7 +664,12 @@ impl Store for FsStore {
             integration_report: None,
             integration_report_sha256: None,
         });
-        self.save(next)?;
+        if let Err(e) = self.save_current() {
+            // Not acknowledged: the ledger in memory goes back to the one on disk.
+            self.manifest.deposits.pop();
+            self.stamp = None;
+            return Err(e);
+        }
         Ok((seq, report))
     }
 
