@@ -301,15 +301,42 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
     Ok(if r.discrepancies.is_empty() { 0 } else { 1 })
 }
 
+/// Above this size a CR d'intégration is shown by its head only.
+const SUMMARY_ABOVE: u64 = 64 << 20;
+
 /// Exit status 0; an unreadable report is an error (2).
-pub fn show(path: &Path, json: bool, detail: usize) -> anyhow::Result<u8> {
+pub fn show(path: &Path, json: bool, detail: usize, summary: bool) -> anyhow::Result<u8> {
+    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if summary || size > SUMMARY_ABOVE {
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut head = std::io::BufReader::new(file);
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut head, &mut first)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if pipe_kind(&first) == Some(ReportKind::Integration) {
+            let rest = std::io::Read::chain(first.as_bytes(), head);
+            let s = mssante_cr::report::IntegrationSummary::read_pipe(std::io::BufReader::new(rest))
+                .with_context(|| format!("{}", path.display()))?;
+            if json {
+                print_json(
+                    &serde_json::json!({ "totals": s.totals, "issue_counts": s.issue_counts, "summary_only": true, "report": s.report }),
+                )?;
+            } else {
+                out!("{}", s.to_text());
+                if !summary {
+                    outln!("(rapport de {size} octets : en-tête seulement ; détail des lignes dans le fichier)");
+                }
+            }
+            return Ok(0);
+        }
+    }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match pipe_kind(&text) {
-        Some(mssante_cr::report::ReportKind::Deposit) => {
+        Some(ReportKind::Deposit) => {
             let r = DepositReport::from_pipe(&text).with_context(|| format!("{}", path.display()))?;
             if json { print_json(&r)? } else { out!("{}", r.to_text()) }
         }
-        Some(mssante_cr::report::ReportKind::Integration) => {
+        Some(ReportKind::Integration) => {
             let r = IntegrationReport::from_pipe(&text).with_context(|| format!("{}", path.display()))?;
             if json {
                 print_json(&serde_json::json!({ "totals": r.totals(), "report": r }))?

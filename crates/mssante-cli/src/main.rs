@@ -166,6 +166,10 @@ enum CrCmd {
         /// How many lines of detail the text lists.
         #[arg(long, default_value_t = 50)]
         detail: usize,
+        /// CR d'intégration: only its head (totals, anomalies by code), read
+        /// without its rows. Automatic above 64 MiB.
+        #[arg(long)]
+        summary: bool,
     },
 }
 
@@ -289,7 +293,7 @@ fn main() -> ExitCode {
         Command::State(StateCmd::Init { state }) => state::init(&state::StateOpts { state, lock_timeout: 120 }),
         Command::State(StateCmd::Verify { opts, json }) => state::verify(&opts, json),
         Command::State(StateCmd::Export { opts, dir }) => state::export(&opts, &dir),
-        Command::Cr(CrCmd::Show { file, json, detail }) => cr::show(&file, json, detail),
+        Command::Cr(CrCmd::Show { file, json, detail, summary }) => cr::show(&file, json, detail, summary),
         Command::Incident(IncidentCmd::Parse { file, json, date }) => incident::parse(&file, json, date.as_deref()),
         Command::Incident(IncidentCmd::Render { file, format }) => incident::render(&file, format),
         Command::Mail(MailCmd::Plan(a)) => mail::plan(&a),

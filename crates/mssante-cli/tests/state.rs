@@ -245,6 +245,25 @@ fn state_init_verify_and_a_damaged_deposit() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["integrated"].as_array().unwrap().len(), 0);
     assert_eq!(v["failed"][0]["failure"]["code"], "S707");
+    // Another file with bad lines: its CR sums them up by code, and `cr show
+    // --summary` reads that head alone.
+    let bad = dir.path().join("BALMSS_OPE-1_20201203170000.txt");
+    let mut text = std::fs::read_to_string(&f).unwrap();
+    text.push_str("PER|bad@|8|10000000009||||||||N|\n\n");
+    std::fs::write(&bad, text).unwrap();
+    let out = run(&["deposit", bad.to_str().unwrap(), "--operator", "OPE-1", "--state", s, "--at", "2020-12-03T18:00"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["run", "--state", s, "--at", "2020-12-03T20:00", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes = &v["integrated"][0]["issue_counts"];
+    assert!(codes.as_array().unwrap().iter().any(|c| c["code"] == "E202" && c["count"] == 1), "{codes}");
+    let report = v["integrated"][0]["report_file"].as_str().unwrap().to_owned();
+    let out = run(&["cr", "show", &report, "--summary", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["summary_only"], true);
+    assert_eq!(&summary["issue_counts"], codes);
+    assert_eq!(summary["totals"]["rejected"], 2);
     // A manifest deleted: verify says so (1), run refuses (2).
     std::fs::remove_file(state.join("manifest.json")).unwrap();
     let out = run(&["state", "verify", "--state", s]);

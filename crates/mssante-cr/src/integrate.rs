@@ -24,7 +24,10 @@
 use crate::directory::{Entry, OperatorBals, canonical_line, columns, key_cow, same_line};
 use crate::error::Error;
 use crate::ownership::Ownership;
-use crate::report::{BalOutcome, DepositReport, FieldChange, IntegrationReport, Outcome};
+use crate::report::{
+    BalOutcome, DepositReport, FieldChange, IntegrationOutput, IntegrationReport, IssueCount, Outcome, RowWriters,
+    Tally, Totals,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use mssante_bal::reader::field_count_warning;
 use mssante_bal::{Address, Code, Column, Format, Issue, Item, Reader, ReaderConfig, Rules, Severity, validate};
@@ -109,6 +112,80 @@ pub fn integrate(
     deposit: &DepositReport,
     ctx: &RunContext<'_>,
 ) -> Result<IntegrationReport, Error> {
+    let mut outcomes = Vec::with_capacity(bals.len() + 16);
+    let head = integrate_into(bals, content, deposit, ctx, &mut |o| {
+        outcomes.push(o);
+        Ok(())
+    })?;
+    Ok(IntegrationReport { outcomes, ..head })
+}
+
+/// A CR d'intégration whose rows went to temporary files as they were
+/// produced: integrating a file of a million rejected lines holds its counts,
+/// not its lines. Written out with [`IntegrationOutput::write_pipe`] (the same
+/// bytes as [`IntegrationReport::to_pipe`]); the files go away with it.
+#[derive(Debug)]
+pub struct StreamedReport {
+    head: IntegrationReport,
+    tally: Tally,
+    rows: [std::fs::File; 3],
+}
+
+impl IntegrationOutput for StreamedReport {
+    fn head(&self) -> &IntegrationReport {
+        &self.head
+    }
+    fn totals(&self) -> Totals {
+        self.tally.totals()
+    }
+    fn issue_counts(&self) -> Vec<IssueCount> {
+        self.tally.issue_counts()
+    }
+    fn write_pipe(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let [a, b, c] = &self.rows;
+        let (mut a, mut b, mut c) = (a, b, c);
+        for f in [&mut a, &mut b, &mut c] {
+            f.seek(SeekFrom::Start(0))?;
+        }
+        RowWriters::write_document(out, &self.head, &self.totals(), &self.issue_counts(), [&mut a, &mut b, &mut c])
+    }
+}
+
+/// [`integrate`], with the report's rows written to anonymous temporary
+/// files as they come (see [`StreamedReport`]). On `Err` `bals` may have been
+/// changed: drop it.
+pub fn integrate_streaming(
+    bals: &mut OperatorBals,
+    content: &[u8],
+    deposit: &DepositReport,
+    ctx: &RunContext<'_>,
+) -> Result<StreamedReport, Error> {
+    let spill = || tempfile::tempfile().map_err(|e| Error::io(std::env::temp_dir(), e));
+    let rows = [spill()?, spill()?, spill()?];
+    let mut tally = Tally::default();
+    let buffered = |f: &std::fs::File| -> Result<std::fs::File, Error> {
+        f.try_clone().map_err(|e| Error::io(std::env::temp_dir(), e))
+    };
+    let mut writers = RowWriters::new(buffered(&rows[0])?, buffered(&rows[1])?, buffered(&rows[2])?);
+    let head = integrate_into(bals, content, deposit, ctx, &mut |o| {
+        tally.add(&o);
+        writers.push(&o);
+        Ok(())
+    })?;
+    writers.finish().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    Ok(StreamedReport { head, tally, rows })
+}
+
+/// The integration itself: each outcome goes to `sink` as it is decided; the
+/// report's header fields come back (with no outcomes).
+fn integrate_into(
+    bals: &mut OperatorBals,
+    content: &[u8],
+    deposit: &DepositReport,
+    ctx: &RunContext<'_>,
+    sink: &mut dyn FnMut(BalOutcome) -> Result<(), Error>,
+) -> Result<IntegrationReport, Error> {
     let config = ReaderConfig { max_line_len: ctx.policy.max_line_len, strict_field_count: false };
     // Header errors come out here, before `bals` is touched; after the header a
     // reader over a byte slice cannot fail.
@@ -118,7 +195,6 @@ pub fn integrate(
     // named yet), so that unnamed entries are the deleted ones.
     let map = bals.map_mut();
     let mut rejected_new: HashMap<String, u64> = HashMap::new();
-    let mut outcomes = Vec::with_capacity(map.len() + 16);
     let mut unattributed = false;
     let operator = deposit.operator.as_str();
     let mut issues = Vec::new();
@@ -128,14 +204,14 @@ pub fn integrate(
                 unattributed = true;
                 let line = issue.position.line;
                 let note = Issue::error(Code::LineUnattributed, issue.position, UNATTRIBUTED);
-                outcomes.push(BalOutcome {
+                sink(BalOutcome {
                     line: Some(line),
                     address: String::new(),
                     outcome: Outcome::Rejected,
                     kept_previous: false,
                     changes: Vec::new(),
                     issues: vec![issue, note],
-                });
+                })?;
                 continue;
             }
             Item::Record(rec) => rec,
@@ -237,21 +313,21 @@ pub fn integrate(
                 }
             };
         }
-        outcomes.push(outcome);
+        sink(outcome)?;
     }
     let mut absent: Vec<(&str, &str)> =
         map.iter().filter(|(_, e)| e.mark == 0).map(|(k, e)| (&**k, &*e.line)).collect();
     absent.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let gone = if unattributed { Outcome::Kept } else { Outcome::Deleted };
     for (_, line) in absent {
-        outcomes.push(BalOutcome {
+        sink(BalOutcome {
             line: None,
             address: line.split('|').nth(address_index).unwrap_or_default().to_owned(),
             outcome: gone,
             kept_previous: false,
             changes: Vec::new(),
             issues: Vec::new(),
-        });
+        })?;
     }
     map.retain(|_, e| {
         let keep = e.mark != 0 || unattributed;
@@ -267,6 +343,6 @@ pub fn integrate(
         business_date: deposit.business_date,
         sha256: deposit.sha256.clone(),
         domains_checked: ctx.ownership.is_some(),
-        outcomes,
+        outcomes: Vec::new(),
     })
 }

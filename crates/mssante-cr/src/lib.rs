@@ -53,7 +53,8 @@ pub use directory::OperatorBals;
 pub use error::Error;
 pub use ownership::{OperatorRule, Ownership};
 pub use report::{
-    BalOutcome, DepositOutcome, DepositReport, FieldChange, IntegrationReport, IssueCount, Outcome, Totals,
+    BalOutcome, DepositOutcome, DepositReport, FieldChange, IntegrationOutput, IntegrationReport, IssueCount, Outcome,
+    Totals,
 };
 pub use run::{FailedDeposit, IntegratedFile, Integrator, RunSummary};
 pub use schedule::Schedule;

@@ -4,9 +4,9 @@
 use crate::deposit::{Deposit, DepositPolicy, check_hashed, sha256_hex};
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::integrate::{IntegrationPolicy, RunContext, integrate};
+use crate::integrate::{IntegrationPolicy, RunContext, integrate_streaming};
 use crate::ownership::Ownership;
-use crate::report::{DepositReport, IssueCount, Totals};
+use crate::report::{DepositReport, IntegrationOutput, IssueCount, Totals};
 use crate::schedule::check_instant;
 use crate::store::{DepositEntry, Failure, Store};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -255,17 +255,26 @@ impl<S: Store> Integrator<S> {
                 loaded.get_mut(&op).ok_or_else(|| Error::state(StateCode::LedgerConflict, "operator not loaded"))?;
             // In place; if the commit fails the copy in memory is dropped, the
             // store still holds the previous state and the run stops.
-            let report = integrate(bals, &content, &d.report, &ctx)?;
+            // The report's rows go to temporary files as they come: memory
+            // holds this operator's BALs and the counts, not the lines.
+            let report = match integrate_streaming(bals, &content, &d.report, &ctx) {
+                Ok(r) => r,
+                Err(e) => {
+                    loaded.remove(&op);
+                    return Err(e);
+                }
+            };
             drop(content);
             if let Err(e) = self.store.commit(d.seq, bals, &report) {
                 loaded.remove(&op);
                 return Err(e);
             }
+            let head = report.head();
             integrated.push(IntegratedFile {
                 seq: d.seq,
-                file_name: report.file_name.clone(),
-                operator: report.operator.clone(),
-                business_date: report.business_date,
+                file_name: head.file_name.clone(),
+                operator: head.operator.clone(),
+                business_date: head.business_date,
                 totals: report.totals(),
                 issue_counts: report.issue_counts(),
             });

@@ -61,7 +61,7 @@ pub fn unescape(v: &str) -> Result<String, &'static str> {
 pub struct DocWriter<'a> {
     out: String,
     width: usize,
-    sink: Option<&'a mut dyn std::io::Write>,
+    sink: Option<Box<dyn std::io::Write + 'a>>,
     error: Option<std::io::Error>,
 }
 
@@ -81,8 +81,33 @@ impl<'a> DocWriter<'a> {
     }
 
     /// Starts a document written into `sink` as it grows.
-    pub fn streaming(magic: &str, sink: &'a mut dyn std::io::Write) -> Self {
-        DocWriter { out: format!("#{magic}\n"), sink: Some(sink), ..DocWriter::default() }
+    pub fn streaming(magic: &str, sink: impl std::io::Write + 'a) -> Self {
+        DocWriter { out: format!("#{magic}\n"), sink: Some(Box::new(sink)), ..DocWriter::default() }
+    }
+
+    /// Rows of a section of `width` columns, written into `sink` as they
+    /// come, without magic line or section header (to be copied into a
+    /// document later with [`DocWriter::copy_rows`]).
+    pub fn rows_only(width: usize, sink: impl std::io::Write + 'a) -> Self {
+        DocWriter { width, sink: Some(Box::new(sink)), ..DocWriter::default() }
+    }
+
+    /// Copies rows written by a [`DocWriter::rows_only`] writer into the
+    /// current section.
+    pub fn copy_rows(&mut self, rows: &mut dyn std::io::Read) -> std::io::Result<()> {
+        self.spill();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match self.sink.as_mut() {
+            Some(sink) => std::io::copy(rows, sink).map(|_| ()),
+            None => {
+                let mut text = String::new();
+                rows.read_to_string(&mut text)?;
+                self.out.push_str(&text);
+                Ok(())
+            }
+        }
     }
 
     fn spill(&mut self) {

@@ -301,6 +301,34 @@ proptest! {
         prop_assert_eq!(&serde_json::from_str::<IntegrationReport>(&json).unwrap(), &r);
     }
 
+    /// The run writes reports as they are produced (rows in temporary files):
+    /// the same bytes, totals, counts and BALs as the report built in memory.
+    #[test]
+    fn streamed_reports_are_the_reports_built_in_memory(
+        first in prop::collection::vec(line(), 0..25),
+        second in prop::collection::vec(line(), 0..25),
+    ) {
+        let policy = IntegrationPolicy::default();
+        let ctx = RunContext {
+            run_at: at(),
+            closed_through: NaiveDate::from_ymd_opt(2020, 12, 3).unwrap(),
+            ownership: None,
+            policy: &policy,
+        };
+        let mut whole = OperatorBals::new();
+        apply(&mut whole, &feed(&first));
+        let mut streamed = whole.clone();
+        let content = feed(&second);
+        let r = apply(&mut whole, &content);
+        let s = mssante_cr::integrate::integrate_streaming(&mut streamed, &content, &deposit_of(&content), &ctx).unwrap();
+        let mut bytes = Vec::new();
+        IntegrationOutput::write_pipe(&s, &mut bytes).unwrap();
+        prop_assert_eq!(String::from_utf8(bytes).unwrap(), r.to_pipe());
+        prop_assert_eq!(IntegrationOutput::totals(&s), r.totals());
+        prop_assert_eq!(IntegrationOutput::issue_counts(&s), r.issue_counts());
+        prop_assert_eq!(streamed, whole);
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic_and_add_up(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let mut content = Format::Feed.header().into_bytes();

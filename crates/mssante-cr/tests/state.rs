@@ -282,6 +282,11 @@ fn a_report_of_many_bad_lines_sums_them_up_by_code() {
     let mut streamed = Vec::new();
     report.write_pipe(&mut streamed).unwrap();
     assert_eq!(streamed, pipe.as_bytes());
+    // The head alone (read up to #BAL) carries the same totals and counts.
+    let head = mssante_cr::report::IntegrationSummary::read_pipe(pipe.as_bytes()).unwrap();
+    assert_eq!((head.totals, &head.issue_counts), (file.totals, &file.issue_counts));
+    assert_eq!(head.report.file_name, report.file_name);
+    assert!(head.to_text().contains("E203 (erreur, colonne « Adresse BAL ») : 5000"), "{}", head.to_text());
     // A tampered summary is refused.
     let tampered = pipe.replacen("|5000\n", "|4999\n", 1);
     assert_ne!(tampered, pipe);

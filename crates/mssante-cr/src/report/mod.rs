@@ -9,7 +9,9 @@
 mod pipe;
 mod text;
 
-pub use pipe::{DEPOSIT_MAGIC, INTEGRATION_MAGIC};
+pub(crate) use pipe::RowWriters;
+
+pub use pipe::{DEPOSIT_MAGIC, INTEGRATION_MAGIC, IntegrationSummary};
 
 /// The two kinds of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,45 +210,107 @@ pub struct IntegrationReport {
     pub outcomes: Vec<BalOutcome>,
 }
 
+/// Counts outcomes and issues one at a time: what a report's `#TOTAUX` and
+/// `#CODES` hold, without keeping the outcomes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tally {
+    totals: Totals,
+    codes: Vec<IssueCount>,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, o: &BalOutcome) {
+        let t = &mut self.totals;
+        t.lines += u64::from(o.line.is_some());
+        match o.outcome {
+            Outcome::Created => t.created += 1,
+            Outcome::Updated => t.updated += 1,
+            Outcome::Unchanged => t.unchanged += 1,
+            Outcome::Deleted => t.deleted += 1,
+            Outcome::Rejected => {
+                t.rejected += 1;
+                t.rejected_kept += u64::from(o.kept_previous);
+            }
+            Outcome::Kept => t.kept += 1,
+        }
+        for i in &o.issues {
+            // Few distinct (code, severity, column): a linear search beats a map.
+            match self
+                .codes
+                .iter_mut()
+                .find(|c| c.code == i.code && c.severity == i.severity && c.column.as_deref() == i.column.as_deref())
+            {
+                Some(c) => c.count += 1,
+                None => self.codes.push(IssueCount {
+                    code: i.code,
+                    severity: i.severity,
+                    column: i.column.clone(),
+                    count: 1,
+                }),
+            }
+        }
+    }
+
+    pub(crate) fn totals(&self) -> Totals {
+        let mut t = self.totals;
+        t.before = t.updated + t.unchanged + t.deleted + t.kept + t.rejected_kept;
+        t.after = t.created + t.updated + t.unchanged + t.kept + t.rejected_kept;
+        t
+    }
+
+    pub(crate) fn issue_counts(&self) -> Vec<IssueCount> {
+        let mut v = self.codes.clone();
+        v.sort();
+        v
+    }
+}
+
 impl IntegrationReport {
+    fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for o in &self.outcomes {
+            t.add(o);
+        }
+        t
+    }
+
     /// Counts the issues by code, severity and column, sorted.
     pub fn issue_counts(&self) -> Vec<IssueCount> {
-        let mut counts: std::collections::BTreeMap<(Code, Severity, Option<&str>), u64> = Default::default();
-        for i in self.outcomes.iter().flat_map(|o| &o.issues) {
-            *counts.entry((i.code, i.severity, i.column.as_deref())).or_default() += 1;
-        }
-        counts
-            .into_iter()
-            .map(|((code, severity, column), count)| IssueCount {
-                code,
-                severity,
-                column: column.map(str::to_owned),
-                count,
-            })
-            .collect()
+        self.tally().issue_counts()
     }
 
     /// Counts the outcomes.
     pub fn totals(&self) -> Totals {
-        let mut t = Totals::default();
-        for o in &self.outcomes {
-            if o.line.is_some() {
-                t.lines += 1;
-            }
-            match o.outcome {
-                Outcome::Created => t.created += 1,
-                Outcome::Updated => t.updated += 1,
-                Outcome::Unchanged => t.unchanged += 1,
-                Outcome::Deleted => t.deleted += 1,
-                Outcome::Rejected => {
-                    t.rejected += 1;
-                    t.rejected_kept += u64::from(o.kept_previous);
-                }
-                Outcome::Kept => t.kept += 1,
-            }
-        }
-        t.before = t.updated + t.unchanged + t.deleted + t.kept + t.rejected_kept;
-        t.after = t.created + t.updated + t.unchanged + t.kept + t.rejected_kept;
-        t
+        self.tally().totals()
+    }
+}
+
+/// What a store keeps of an integration: the CR d'intégration, whole in
+/// memory ([`IntegrationReport`]) or written to disk as it was produced
+/// ([`crate::integrate::StreamedReport`]).
+pub trait IntegrationOutput {
+    /// The report's header fields (its `outcomes` may be empty when the rows
+    /// are kept elsewhere).
+    fn head(&self) -> &IntegrationReport;
+    /// Its totals.
+    fn totals(&self) -> Totals;
+    /// Its issues by code, severity and column.
+    fn issue_counts(&self) -> Vec<IssueCount>;
+    /// Writes its `|` form.
+    fn write_pipe(&self, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}
+
+impl IntegrationOutput for IntegrationReport {
+    fn head(&self) -> &IntegrationReport {
+        self
+    }
+    fn totals(&self) -> Totals {
+        IntegrationReport::totals(self)
+    }
+    fn issue_counts(&self) -> Vec<IssueCount> {
+        IntegrationReport::issue_counts(self)
+    }
+    fn write_pipe(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        IntegrationReport::write_pipe(self, out)
     }
 }

@@ -23,6 +23,120 @@ fn severity_word(s: Severity) -> &'static str {
 }
 
 const CODE_COLUMNS: [&str; 4] = ["Code", "Gravite", "Colonne", "Nombre"];
+const BAL_COLUMNS: [&str; 4] = ["Ligne", "Adresse", "Resultat", "Precedente conservee"];
+const CHANGE_COLUMNS: [&str; 4] = ["Ligne", "Colonne", "Avant", "Apres"];
+
+/// The sections before the rows: `#INTEGRATION`, `#TOTAUX`, `#CODES`.
+fn render_head(w: &mut DocWriter<'_>, head: &IntegrationReport, totals: &Totals, codes: &[IssueCount]) {
+    w.section(
+        "INTEGRATION",
+        &[
+            "Lancement",
+            "Dates closes jusqu'au",
+            "Fichier",
+            "Operateur",
+            "Depose le",
+            "Date metier",
+            "SHA-256",
+            "Domaines controles",
+        ],
+    );
+    w.row(&[
+        format_time(head.run_at),
+        head.closed_through.to_string(),
+        head.file_name.clone(),
+        head.operator.clone(),
+        format_time(head.deposited_at),
+        head.business_date.to_string(),
+        head.sha256.clone(),
+        if head.domains_checked { "O" } else { "N" }.to_owned(),
+    ]);
+    w.section("TOTAUX", &TOTAL_COLUMNS);
+    w.row(&totals.values().map(|v| v.to_string()));
+    w.section("CODES", &CODE_COLUMNS);
+    for c in codes {
+        w.row(&[
+            c.code.as_str(),
+            severity_word(c.severity),
+            c.column.as_deref().unwrap_or(""),
+            c.count.to_string().as_str(),
+        ]);
+    }
+}
+
+fn bal_row(w: &mut DocWriter<'_>, o: &BalOutcome) {
+    w.row(&[
+        o.line.map(|l| l.to_string()).unwrap_or_default().as_str(),
+        &o.address,
+        outcome_word(o.outcome),
+        if o.kept_previous { "O" } else { "" },
+    ]);
+}
+
+fn change_rows(w: &mut DocWriter<'_>, o: &BalOutcome) {
+    let line = o.line.map(|l| l.to_string()).unwrap_or_default();
+    for c in &o.changes {
+        w.row(&[line.as_str(), &c.column, &c.before, &c.after]);
+    }
+}
+
+/// The rows of `#BAL`, `#MODIFICATIONS` and `#ANOMALIES`, each written into
+/// its own sink as outcomes come, then copied after the head by
+/// [`RowWriters::write_document`].
+pub(crate) struct RowWriters<'a> {
+    bal: DocWriter<'a>,
+    changes: DocWriter<'a>,
+    anomalies: DocWriter<'a>,
+}
+
+impl<'a> RowWriters<'a> {
+    pub(crate) fn new(
+        bal: impl std::io::Write + 'a,
+        changes: impl std::io::Write + 'a,
+        anomalies: impl std::io::Write + 'a,
+    ) -> Self {
+        RowWriters {
+            bal: DocWriter::rows_only(BAL_COLUMNS.len(), bal),
+            changes: DocWriter::rows_only(CHANGE_COLUMNS.len(), changes),
+            anomalies: DocWriter::rows_only(ISSUE_COLUMNS.len(), anomalies),
+        }
+    }
+
+    pub(crate) fn push(&mut self, o: &BalOutcome) {
+        bal_row(&mut self.bal, o);
+        change_rows(&mut self.changes, o);
+        for i in &o.issues {
+            write_issue(&mut self.anomalies, i);
+        }
+    }
+
+    pub(crate) fn finish(self) -> std::io::Result<()> {
+        self.bal.finish_streaming()?;
+        self.changes.finish_streaming()?;
+        self.anomalies.finish_streaming()
+    }
+
+    /// Writes a whole document: the head, then the rows read from the three
+    /// sinks (in that order).
+    pub(crate) fn write_document(
+        out: &mut dyn std::io::Write,
+        head: &IntegrationReport,
+        totals: &Totals,
+        codes: &[IssueCount],
+        rows: [&mut dyn std::io::Read; 3],
+    ) -> std::io::Result<()> {
+        let mut w = DocWriter::streaming(INTEGRATION_MAGIC, out);
+        render_head(&mut w, head, totals, codes);
+        let [bal, changes, anomalies] = rows;
+        w.section("BAL", &BAL_COLUMNS);
+        w.copy_rows(bal)?;
+        w.section("MODIFICATIONS", &CHANGE_COLUMNS);
+        w.copy_rows(changes)?;
+        w.section("ANOMALIES", &ISSUE_COLUMNS);
+        w.copy_rows(anomalies)?;
+        w.finish_streaming()
+    }
+}
 
 fn write_issue(w: &mut DocWriter<'_>, i: &Issue) {
     w.row(&[
@@ -202,6 +316,109 @@ impl Totals {
     }
 }
 
+/// `#INTEGRATION`: the report without its outcomes.
+fn parse_head(doc: &Document) -> Result<IntegrationReport, Error> {
+    expect_magic(doc, INTEGRATION_MAGIC)?;
+    let s = doc.section("INTEGRATION")?;
+    let r = single_row(s)?;
+    let yes_no = |v: &str| match v {
+        "O" => Some(true),
+        "N" => Some(false),
+        _ => None,
+    };
+    Ok(IntegrationReport {
+        run_at: r.parse(s.col("Lancement")?, parse_time)?,
+        closed_through: r.parse(s.col("Dates closes jusqu'au")?, date)?,
+        file_name: r.get(s.col("Fichier")?).to_owned(),
+        operator: r.get(s.col("Operateur")?).to_owned(),
+        deposited_at: r.parse(s.col("Depose le")?, parse_time)?,
+        business_date: r.parse(s.col("Date metier")?, date)?,
+        sha256: r.get(s.col("SHA-256")?).to_owned(),
+        domains_checked: r.parse(s.col("Domaines controles")?, yes_no)?,
+        outcomes: Vec::new(),
+    })
+}
+
+/// `#CODES`, when the report has it.
+fn parse_codes(doc: &Document) -> Result<Option<Vec<IssueCount>>, Error> {
+    let Some(c) = doc.opt_section("CODES") else { return Ok(None) };
+    let (cc, cs, cn, cv) = (c.col("Code")?, c.col("Gravite")?, c.col("Colonne")?, c.col("Nombre")?);
+    let mut listed = Vec::with_capacity(c.rows.len());
+    for r in &c.rows {
+        let column = r.get(cn);
+        listed.push(IssueCount {
+            code: r.parse(cc, Code::from_code)?,
+            severity: r.parse(cs, |v| match v {
+                "erreur" => Some(Severity::Error),
+                "avertissement" => Some(Severity::Warning),
+                _ => None,
+            })?,
+            column: (!column.is_empty()).then(|| column.to_owned()),
+            count: r.parse(cv, |v| v.parse().ok())?,
+        });
+    }
+    Ok(Some(listed))
+}
+
+/// `#TOTAUX`: its row and the ten values, in [`TOTAL_COLUMNS`] order.
+fn parse_totals(doc: &Document) -> Result<(&Row, [u64; 10]), Error> {
+    let t = doc.section("TOTAUX")?;
+    let row = single_row(t)?;
+    let mut values = [0u64; 10];
+    for (v, name) in values.iter_mut().zip(TOTAL_COLUMNS) {
+        *v = row.parse(t.col(name)?, |v| v.parse().ok())?;
+    }
+    Ok((row, values))
+}
+
+/// The head of a CR d'intégration: its header fields, totals and counts by
+/// code, read without its rows. Reading stops at `#BAL`, so a report of a
+/// million lines is summed up in the time and memory of a few lines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IntegrationSummary {
+    /// The header fields (no outcomes).
+    pub report: IntegrationReport,
+    /// `#TOTAUX`, as written.
+    pub totals: Totals,
+    /// `#CODES`, as written (empty for a report written before it existed).
+    pub issue_counts: Vec<IssueCount>,
+}
+
+impl IntegrationSummary {
+    /// Reads the head of a report in `|` form.
+    pub fn read_pipe(mut r: impl std::io::BufRead) -> Result<IntegrationSummary, Error> {
+        let mut head = String::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = r.read_line(&mut line).map_err(|e| Error::io("(CR d'intégration)", e))?;
+            if n == 0 || line.trim_end_matches(['\r', '\n']) == "#BAL" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let doc = Document::parse(&head)?;
+        let report = parse_head(&doc)?;
+        let (_, v) = parse_totals(&doc)?;
+        let totals = Totals {
+            lines: v[0],
+            created: v[1],
+            updated: v[2],
+            unchanged: v[3],
+            deleted: v[4],
+            rejected: v[5],
+            rejected_kept: v[6],
+            kept: v[7],
+            before: v[8],
+            after: v[9],
+        };
+        if !totals.adds_up() {
+            return Err(Error::report(0, Some("Lignes"), "the totals do not add up"));
+        }
+        Ok(IntegrationSummary { report, totals, issue_counts: parse_codes(&doc)?.unwrap_or_default() })
+    }
+}
+
 impl IntegrationReport {
     /// Renders the `|` form.
     pub fn to_pipe(&self) -> String {
@@ -219,55 +436,14 @@ impl IntegrationReport {
     }
 
     fn render(&self, w: &mut DocWriter<'_>) {
-        w.section(
-            "INTEGRATION",
-            &[
-                "Lancement",
-                "Dates closes jusqu'au",
-                "Fichier",
-                "Operateur",
-                "Depose le",
-                "Date metier",
-                "SHA-256",
-                "Domaines controles",
-            ],
-        );
-        w.row(&[
-            format_time(self.run_at),
-            self.closed_through.to_string(),
-            self.file_name.clone(),
-            self.operator.clone(),
-            format_time(self.deposited_at),
-            self.business_date.to_string(),
-            self.sha256.clone(),
-            if self.domains_checked { "O" } else { "N" }.to_owned(),
-        ]);
-        w.section("TOTAUX", &TOTAL_COLUMNS);
-        w.row(&self.totals().values().map(|v| v.to_string()));
-        w.section("CODES", &CODE_COLUMNS);
-        for c in self.issue_counts() {
-            w.row(&[
-                c.code.as_str(),
-                severity_word(c.severity),
-                c.column.as_deref().unwrap_or(""),
-                c.count.to_string().as_str(),
-            ]);
-        }
-        w.section("BAL", &["Ligne", "Adresse", "Resultat", "Precedente conservee"]);
+        render_head(w, self, &self.totals(), &self.issue_counts());
+        w.section("BAL", &BAL_COLUMNS);
         for o in &self.outcomes {
-            w.row(&[
-                o.line.map(|l| l.to_string()).unwrap_or_default().as_str(),
-                &o.address,
-                outcome_word(o.outcome),
-                if o.kept_previous { "O" } else { "" },
-            ]);
+            bal_row(w, o);
         }
-        w.section("MODIFICATIONS", &["Ligne", "Colonne", "Avant", "Apres"]);
+        w.section("MODIFICATIONS", &CHANGE_COLUMNS);
         for o in &self.outcomes {
-            let line = o.line.map(|l| l.to_string()).unwrap_or_default();
-            for c in &o.changes {
-                w.row(&[line.as_str(), &c.column, &c.before, &c.after]);
-            }
+            change_rows(w, o);
         }
         w.section("ANOMALIES", &ISSUE_COLUMNS);
         for o in &self.outcomes {
@@ -281,25 +457,7 @@ impl IntegrationReport {
     /// change and anomaly must name the line of a BAL row.
     pub fn from_pipe(text: &str) -> Result<IntegrationReport, Error> {
         let doc = Document::parse(text)?;
-        expect_magic(&doc, INTEGRATION_MAGIC)?;
-        let s = doc.section("INTEGRATION")?;
-        let r = single_row(s)?;
-        let yes_no = |v: &str| match v {
-            "O" => Some(true),
-            "N" => Some(false),
-            _ => None,
-        };
-        let mut report = IntegrationReport {
-            run_at: r.parse(s.col("Lancement")?, parse_time)?,
-            closed_through: r.parse(s.col("Dates closes jusqu'au")?, date)?,
-            file_name: r.get(s.col("Fichier")?).to_owned(),
-            operator: r.get(s.col("Operateur")?).to_owned(),
-            deposited_at: r.parse(s.col("Depose le")?, parse_time)?,
-            business_date: r.parse(s.col("Date metier")?, date)?,
-            sha256: r.get(s.col("SHA-256")?).to_owned(),
-            domains_checked: r.parse(s.col("Domaines controles")?, yes_no)?,
-            outcomes: Vec::new(),
-        };
+        let mut report = parse_head(&doc)?;
         let b = doc.section("BAL")?;
         let (cl, ca, cr, ck) = (b.col("Ligne")?, b.col("Adresse")?, b.col("Resultat")?, b.col("Precedente conservee")?);
         let mut by_line = HashMap::new();
@@ -354,35 +512,15 @@ impl IntegrationReport {
                 report.outcomes[i].issues.push(issue);
             }
         }
-        if let Some(c) = doc.opt_section("CODES") {
-            let (cc, cs, cn, cv) = (c.col("Code")?, c.col("Gravite")?, c.col("Colonne")?, c.col("Nombre")?);
-            let mut listed = Vec::with_capacity(c.rows.len());
-            for r in &c.rows {
-                let column = r.get(cn);
-                listed.push(IssueCount {
-                    code: r.parse(cc, Code::from_code)?,
-                    severity: r.parse(cs, |v| match v {
-                        "erreur" => Some(Severity::Error),
-                        "avertissement" => Some(Severity::Warning),
-                        _ => None,
-                    })?,
-                    column: (!column.is_empty()).then(|| column.to_owned()),
-                    count: r.parse(cv, |v| v.parse().ok())?,
-                });
-            }
-            if listed != report.issue_counts() {
-                return Err(Error::report(
-                    c.rows.first().map_or(0, |r| r.line),
-                    Some("Nombre"),
-                    "the counts by code do not match the anomalies listed",
-                ));
-            }
+        if let Some(listed) = parse_codes(&doc)?
+            && listed != report.issue_counts()
+        {
+            let line = doc.opt_section("CODES").and_then(|c| c.rows.first()).map_or(0, |r| r.line);
+            return Err(Error::report(line, Some("Nombre"), "the counts by code do not match the anomalies listed"));
         }
-        let t = doc.section("TOTAUX")?;
-        let row = single_row(t)?;
+        let (row, listed) = parse_totals(&doc)?;
         let computed = report.totals().values();
-        for (name, want) in TOTAL_COLUMNS.iter().zip(computed) {
-            let got: u64 = row.parse(t.col(name)?, |v| v.parse().ok())?;
+        for ((name, want), got) in TOTAL_COLUMNS.iter().zip(computed).zip(listed) {
             if got != want {
                 return Err(Error::report(
                     row.line,

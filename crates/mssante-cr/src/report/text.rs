@@ -1,6 +1,6 @@
 //! The French text of both reports, for people.
 
-use super::{DepositOutcome, DepositReport, IntegrationReport, Outcome};
+use super::{DepositOutcome, DepositReport, IntegrationReport, IntegrationSummary, IssueCount, Outcome, Totals};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
 use mssante_bal::{Issue, Severity};
@@ -62,34 +62,52 @@ impl DepositReport {
     }
 }
 
+/// The header, totals and anomalies by code of a CR d'intégration.
+fn head_text(s: &mut String, r: &IntegrationReport, t: &Totals, codes: &[IssueCount]) {
+    let _ = writeln!(s, "Compte rendu d'intégration");
+    let _ = writeln!(s, "Alimentation du {}", when(r.run_at));
+    let _ = writeln!(s, "Fichier : {} (opérateur {})", r.file_name, r.operator);
+    let _ =
+        writeln!(s, "Déposé le {}, date d'alimentation {}", when(r.deposited_at), r.business_date.format("%d/%m/%Y"));
+    if !r.domains_checked {
+        let _ = writeln!(s, "Attention : domaines non contrôlés (aucune liste blanche fournie).");
+    }
+    let _ = writeln!(
+        s,
+        "{} ligne(s) : {} créée(s), {} modifiée(s), {} inchangée(s), {} rejetée(s) (dont {} BAL conservée(s) dans leur version précédente)",
+        t.lines, t.created, t.updated, t.unchanged, t.rejected, t.rejected_kept
+    );
+    let _ = writeln!(
+        s,
+        "BAL de l'opérateur : {} avant, {} après ; {} supprimée(s), {} conservée(s) faute de pouvoir attribuer toutes les lignes",
+        t.before, t.after, t.deleted, t.kept
+    );
+    if !codes.is_empty() {
+        let _ = writeln!(s, "Anomalies par code :");
+        for c in codes {
+            let word = if c.severity == mssante_bal::Severity::Error { "erreur" } else { "avertissement" };
+            let column = c.column.as_deref().map(|c| format!(", colonne « {c} »")).unwrap_or_default();
+            let _ = writeln!(s, "  {} ({word}{column}) : {}", c.code, c.count);
+        }
+    }
+}
+
+impl IntegrationSummary {
+    /// The French text of the head of a report: header, totals, anomalies by
+    /// code (no line detail).
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        head_text(&mut s, &self.report, &self.totals, &self.issue_counts);
+        s
+    }
+}
+
 impl IntegrationReport {
     /// The French text of the report. At most `detail` rejected lines and
     /// `detail` other changes are listed one by one; the totals are complete.
     pub fn to_text(&self, detail: usize) -> String {
         let mut s = String::new();
-        let t = self.totals();
-        let _ = writeln!(s, "Compte rendu d'intégration");
-        let _ = writeln!(s, "Alimentation du {}", when(self.run_at));
-        let _ = writeln!(s, "Fichier : {} (opérateur {})", self.file_name, self.operator);
-        let _ = writeln!(
-            s,
-            "Déposé le {}, date d'alimentation {}",
-            when(self.deposited_at),
-            self.business_date.format("%d/%m/%Y")
-        );
-        if !self.domains_checked {
-            let _ = writeln!(s, "Attention : domaines non contrôlés (aucune liste blanche fournie).");
-        }
-        let _ = writeln!(
-            s,
-            "{} ligne(s) : {} créée(s), {} modifiée(s), {} inchangée(s), {} rejetée(s) (dont {} BAL conservée(s) dans leur version précédente)",
-            t.lines, t.created, t.updated, t.unchanged, t.rejected, t.rejected_kept
-        );
-        let _ = writeln!(
-            s,
-            "BAL de l'opérateur : {} avant, {} après ; {} supprimée(s), {} conservée(s) faute de pouvoir attribuer toutes les lignes",
-            t.before, t.after, t.deleted, t.kept
-        );
+        head_text(&mut s, self, &self.totals(), &self.issue_counts());
         let rejected: Vec<_> = self.outcomes.iter().filter(|o| o.outcome == Outcome::Rejected).collect();
         if !rejected.is_empty() {
             let _ = writeln!(s, "Lignes rejetées :");

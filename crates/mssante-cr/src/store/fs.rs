@@ -6,7 +6,7 @@ use super::{DepositEntry, Failure, OperatorInfo, Store, check_waiting};
 use crate::deposit::sha256_hex;
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::report::{DepositReport, IntegrationReport, ReportKind};
+use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, ReportKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -711,7 +711,8 @@ impl Store for FsStore {
         }
     }
 
-    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &IntegrationReport) -> Result<(), Error> {
+    fn commit(&mut self, seq: u64, bals: &OperatorBals, output: &dyn IntegrationOutput) -> Result<(), Error> {
+        let report = output.head();
         let _lock = self.lock(STATE_LOCK, true)?;
         self.reload()?;
         let index = self.manifest.index(seq)?;
@@ -723,7 +724,7 @@ impl Store for FsStore {
         self.inject(Fault::AfterBals)?;
         let name = safe(&report.file_name);
         let report_rel = format!("reports/{seq:06}_CR_INTEGRATION_{name}");
-        let report_sha = write_report(&self.root.join(&report_rel), report)?;
+        let report_sha = write_report(&self.root.join(&report_rel), output)?;
         self.inject(Fault::AfterReport)?;
         let mut next = self.manifest.clone();
         next.generation = generation;
@@ -828,7 +829,7 @@ impl Store for FsStore {
 
 /// Writes a CR d'intégration without holding its whole text in memory and
 /// returns its SHA-256.
-fn write_report(path: &Path, report: &IntegrationReport) -> Result<String, Error> {
+fn write_report(path: &Path, report: &dyn IntegrationOutput) -> Result<String, Error> {
     use sha2::{Digest, Sha256};
     struct Hashing<W> {
         inner: W,

@@ -34,7 +34,7 @@ pub use verify::{Finding, verify_logical};
 
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::report::{DepositReport, IntegrationReport, ReportKind};
+use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, ReportKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,9 +107,10 @@ pub trait Store {
     /// against the ledger.
     fn load_operator(&self, operator: &str) -> Result<OperatorBals, Error>;
     /// Atomically: the operator's BALs become `bals`, deposit `seq` is
-    /// integrated by `report.run_at`, and `report` is kept. A deposit already
+    /// integrated by the report's run time, and the report is kept (streamed
+    /// from `report`, never held whole by the folder and database stores). A deposit already
     /// integrated or failed is a [`StateCode::LedgerConflict`].
-    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &IntegrationReport) -> Result<(), Error>;
+    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &dyn IntegrationOutput) -> Result<(), Error>;
     /// Marks a deposit as failed: it is never integrated.
     fn fail(&mut self, seq: u64, failure: &Failure) -> Result<(), Error>;
     /// The CR d'intégration of a deposit, once integrated.
@@ -157,7 +158,7 @@ impl<S: Store + ?Sized> Store for $t {
     fn load_operator(&self, operator: &str) -> Result<OperatorBals, Error> {
         (**self).load_operator(operator)
     }
-    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &IntegrationReport) -> Result<(), Error> {
+    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &dyn IntegrationOutput) -> Result<(), Error> {
         (**self).commit(seq, bals, report)
     }
     fn fail(&mut self, seq: u64, failure: &Failure) -> Result<(), Error> {
@@ -198,7 +199,7 @@ pub struct MemoryStore {
     deposits: Vec<DepositEntry>,
     contents: BTreeMap<u64, Vec<u8>>,
     operators: BTreeMap<String, (OperatorBals, u64)>,
-    reports: BTreeMap<u64, IntegrationReport>,
+    reports: BTreeMap<u64, String>,
     generation: u64,
 }
 
@@ -275,13 +276,17 @@ impl Store for MemoryStore {
         Ok(self.operators.get(operator).map(|(b, _)| b.clone()).unwrap_or_default())
     }
 
-    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &IntegrationReport) -> Result<(), Error> {
-        let entry = self.entry_mut(seq)?;
-        check_waiting(entry)?;
-        entry.integrated_at = Some(report.run_at);
+    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &dyn IntegrationOutput) -> Result<(), Error> {
+        check_waiting(self.entry_mut(seq)?)?;
+        let mut pipe = Vec::new();
+        report.write_pipe(&mut pipe).map_err(|e| Error::io("(memory)", e))?;
+        let pipe = String::from_utf8(pipe)
+            .map_err(|_| Error::state(StateCode::ReportMismatch, "a CR d'intégration is not UTF-8"))?;
+        let head = report.head();
+        self.entry_mut(seq)?.integrated_at = Some(head.run_at);
         self.generation += 1;
-        self.operators.insert(report.operator.clone(), (bals.clone(), self.generation));
-        self.reports.insert(seq, report.clone());
+        self.operators.insert(head.operator.clone(), (bals.clone(), self.generation));
+        self.reports.insert(seq, pipe);
         Ok(())
     }
 
@@ -293,7 +298,7 @@ impl Store for MemoryStore {
     }
 
     fn integration_report(&self, seq: u64) -> Result<Option<IntegrationReport>, Error> {
-        Ok(self.reports.get(&seq).cloned())
+        self.reports.get(&seq).map(|p| IntegrationReport::from_pipe(p)).transpose()
     }
 
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error> {

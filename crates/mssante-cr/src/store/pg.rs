@@ -5,7 +5,7 @@ use super::{DepositEntry, Failure, OperatorInfo, Store, check_waiting};
 use crate::deposit::sha256_hex;
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::report::{DepositReport, IntegrationReport};
+use crate::report::{DepositReport, IntegrationOutput, IntegrationReport};
 use postgres::{Client, NoTls, Transaction};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -30,8 +30,13 @@ const MIGRATIONS: &[(i32, &str)] = &[(
         accepted boolean NOT NULL,
         file_name text NOT NULL,
         content bytea,
-        deposit_report text NOT NULL,
-        integration_report text
+        deposit_report text NOT NULL
+    );
+    CREATE TABLE mssante_reports (
+        seq bigint NOT NULL REFERENCES mssante_deposits (seq),
+        part integer NOT NULL,
+        body bytea NOT NULL,
+        PRIMARY KEY (seq, part)
     );
     CREATE INDEX mssante_deposits_accepted_sha256 ON mssante_deposits (sha256) WHERE accepted;
     CREATE TABLE mssante_operators (
@@ -43,10 +48,55 @@ const MIGRATIONS: &[(i32, &str)] = &[(
     );",
 )];
 
+/// Size of a part of a stored CR d'intégration.
+const PART: usize = 4 << 20;
+
+/// Writes a report into `mssante_reports` in parts, inside the commit's
+/// transaction.
+struct Parts<'t, 'c> {
+    tx: &'t mut Transaction<'c>,
+    seq: i64,
+    part: i32,
+    buf: Vec<u8>,
+    error: Option<postgres::Error>,
+}
+
+impl Parts<'_, '_> {
+    fn flush_part(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let r = self.tx.execute(
+            "INSERT INTO mssante_reports (seq, part, body) VALUES ($1, $2, $3)",
+            &[&self.seq, &self.part, &self.buf],
+        );
+        self.buf.clear();
+        self.part += 1;
+        r.map(|_| ()).map_err(|e| {
+            self.error = Some(e);
+            std::io::Error::other("the database refused a part of the report")
+        })
+    }
+}
+
+impl std::io::Write for Parts<'_, '_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= PART {
+            self.flush_part()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flush_part()
+    }
+}
+
 /// The state in a PostgreSQL database (the `postgres` feature).
 ///
 /// Tables `mssante_schema` (applied migrations), `mssante_meta`,
-/// `mssante_deposits` and `mssante_operators`, created by the crate at open
+/// `mssante_deposits`, `mssante_reports` (each CR d'intégration in parts of
+/// 4 MiB, written as it is rendered) and `mssante_operators`, created by the crate at open
 /// ([`PgStore::open_or_create`]) and migrated in a transaction under an
 /// advisory lock. Concurrency comes from the database: every change is one
 /// transaction under a transaction-level advisory lock (deposits get
@@ -298,10 +348,10 @@ impl Store for PgStore {
         }
     }
 
-    fn commit(&mut self, seq: u64, bals: &OperatorBals, report: &IntegrationReport) -> Result<(), Error> {
+    fn commit(&mut self, seq: u64, bals: &OperatorBals, output: &dyn IntegrationOutput) -> Result<(), Error> {
         let timeout = self.lock_timeout;
+        let report = output.head();
         let feed = bals.to_feed();
-        let pipe = report.to_pipe();
         let mut c = self.client();
         let mut tx = Self::locked_tx(&mut c, timeout)?;
         let mut entry = Self::entry_for_update(&mut tx, seq, timeout)?;
@@ -317,11 +367,14 @@ impl Store for PgStore {
         )
         .map_err(|e| backend(e, timeout))?;
         entry.integrated_at = Some(report.run_at);
-        tx.execute(
-            "UPDATE mssante_deposits SET entry = $2, integration_report = $3 WHERE seq = $1",
-            &[&to_i64(seq), &entry_json(&entry)?, &pipe],
-        )
-        .map_err(|e| backend(e, timeout))?;
+        tx.execute("UPDATE mssante_deposits SET entry = $2 WHERE seq = $1", &[&to_i64(seq), &entry_json(&entry)?])
+            .map_err(|e| backend(e, timeout))?;
+        let mut parts = Parts { tx: &mut tx, seq: to_i64(seq), part: 0, buf: Vec::with_capacity(PART), error: None };
+        let written = output.write_pipe(&mut parts).and_then(|()| std::io::Write::flush(&mut parts));
+        if let Some(e) = parts.error.take() {
+            return Err(backend(e, timeout));
+        }
+        written.map_err(|e| Error::io("(CR d'intégration)", e))?;
         tx.commit().map_err(|e| backend(e, timeout))
     }
 
@@ -338,14 +391,21 @@ impl Store for PgStore {
     }
 
     fn integration_report(&self, seq: u64) -> Result<Option<IntegrationReport>, Error> {
-        let row = self
+        let rows = self
             .client()
-            .query_opt("SELECT integration_report FROM mssante_deposits WHERE seq = $1", &[&to_i64(seq)])
+            .query("SELECT body FROM mssante_reports WHERE seq = $1 ORDER BY part", &[&to_i64(seq)])
             .map_err(|e| self.err(e))?;
-        match row.and_then(|r| r.get::<_, Option<String>>(0)) {
-            None => Ok(None),
-            Some(text) => IntegrationReport::from_pipe(&text).map(Some),
+        if rows.is_empty() {
+            return Ok(None);
         }
+        let mut bytes = Vec::new();
+        for r in &rows {
+            bytes.extend_from_slice(r.get::<_, &[u8]>(0));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::state(StateCode::ReportMismatch, format!("the CR d'intégration of {seq} is not UTF-8"))
+        })?;
+        IntegrationReport::from_pipe(&text).map(Some)
     }
 
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error> {
