@@ -112,9 +112,19 @@ fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Says on stderr when another process kept this one waiting for the state.
+fn note_wait(store: &dyn mssante_cr::Store) -> u128 {
+    let waited = store.lock_waited();
+    if waited.as_secs_f64() >= 1.0 {
+        eprintln!("mssante: attente du verrou de l'état : {:.1} s", waited.as_secs_f64());
+    }
+    waited.as_millis()
+}
+
 #[derive(Serialize)]
 struct DepositJson<'a> {
     seq: u64,
+    lock_waited_ms: u128,
     report_file: Option<PathBuf>,
     #[serde(flatten)]
     report: &'a DepositReport,
@@ -136,8 +146,9 @@ pub fn deposit(a: &DepositArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("state {}", a.state.state))?;
     let path = it.store().report_path(seq, ReportKind::Deposit);
     if a.json {
-        print_json(&DepositJson { seq, report_file: path, report: &report })?;
+        print_json(&DepositJson { seq, lock_waited_ms: note_wait(it.store()), report_file: path, report: &report })?;
     } else {
+        note_wait(it.store());
         out!("{}", report.to_text());
         if let Some(p) = path {
             outln!("CR de dépôt : {}", p.display());
@@ -160,6 +171,7 @@ struct FileJson<'a> {
 #[derive(Serialize)]
 struct RunJson<'a> {
     run_at: String,
+    lock_waited_ms: u128,
     closed_through: String,
     domains_checked: bool,
     integrated: Vec<FileJson<'a>>,
@@ -198,6 +210,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
     if a.json {
         print_json(&RunJson {
             run_at: mssante_cr::schedule::format_time(summary.run_at),
+            lock_waited_ms: note_wait(it.store()),
             closed_through: summary.closed_through.to_string(),
             domains_checked: lb.is_some(),
             integrated: files,
@@ -209,6 +222,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
                 .collect(),
         })?;
     } else {
+        note_wait(it.store());
         outln!(
             "Alimentation du {} : dates closes jusqu'au {}, {} fichier(s) intégré(s), {} en attente{}",
             mssante_cr::schedule::format_time(summary.run_at),

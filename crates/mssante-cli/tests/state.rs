@@ -295,3 +295,37 @@ fn deposit_reads_at_most_the_size_limit() {
     assert_eq!(v["size"], 1_000_001);
     assert!(v["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "D405"));
 }
+
+#[test]
+fn a_deposit_waits_for_the_lock_a_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    assert_eq!(run(&["state", "init", s]).status.code(), Some(0));
+    let f = feed(dir.path(), 1, "20201203160000", 3);
+    let args = ["deposit", f.to_str().unwrap(), "--operator", "OPE-1", "--state", s, "--at", "2020-12-03T17:00"];
+    // Another process holds the state's lock (here: this test).
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(state.join("state.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let start = std::time::Instant::now();
+    let out = run(&[&args[..], &["--lock-timeout", "1"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("S706"), "{}", stderr(&out));
+    assert!(start.elapsed() >= std::time::Duration::from_secs(1));
+    // Released while a second deposit waits: it goes through and says it waited.
+    let child = spawn(&[&args[..], &["--json"]].concat().iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["seq"], 1, "the timed-out deposit recorded nothing");
+    assert!(v["lock_waited_ms"].as_u64().unwrap() >= 1000, "{v}");
+    assert!(stderr(&out).contains("attente du verrou"), "{}", stderr(&out));
+}

@@ -392,11 +392,6 @@ impl FsStore {
         self
     }
 
-    /// The time spent waiting for other processes' locks so far.
-    pub fn lock_waited(&self) -> Duration {
-        self.waited
-    }
-
     /// The folder.
     pub fn root(&self) -> &Path {
         &self.root
@@ -807,6 +802,10 @@ impl Store for FsStore {
         out.sort_by(|a, b| (a.seq, &a.path, a.code).cmp(&(b.seq, &b.path, b.code)));
         out.dedup();
         Ok(out)
+    }
+
+    fn lock_waited(&self) -> Duration {
+        self.waited
     }
 
     fn report_path(&self, seq: u64, kind: ReportKind) -> Option<PathBuf> {

@@ -128,6 +128,11 @@ pub trait Store {
     fn report_path(&self, _seq: u64, _kind: ReportKind) -> Option<PathBuf> {
         None
     }
+    /// How long this handle has waited for other processes' locks so far
+    /// (zero for backends that cannot tell).
+    fn lock_waited(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
     /// The pipe form of a deposit's CR de dépôt, as the store keeps it.
     fn deposit_report_pipe(&self, seq: u64) -> Result<String, Error> {
         self.deposits()?
@@ -181,6 +186,9 @@ impl<S: Store + ?Sized> Store for $t {
     }
     fn report_path(&self, seq: u64, kind: ReportKind) -> Option<PathBuf> {
         (**self).report_path(seq, kind)
+    }
+    fn lock_waited(&self) -> std::time::Duration {
+        (**self).lock_waited()
     }
     fn deposit_report_pipe(&self, seq: u64) -> Result<String, Error> {
         (**self).deposit_report_pipe(seq)
