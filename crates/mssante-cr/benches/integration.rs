@@ -119,11 +119,8 @@ fn main() {
         policy: &policy,
     };
 
-    // A folder state holding the same directory.
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let mut fs = FsStore::open_or_create(dir.path()).expect("state");
-        // Seed the folder by integrating each operator's current BALs once.
+    // Seeds a store by integrating each operator's current BALs once.
+    let seed = |to: &mut dyn Store| {
         for (k, id) in ids.iter().enumerate() {
             let content = store.load_operator(id).expect("load").to_feed();
             let t = Utc.with_ymd_and_hms(2020, 12, 10, 10, k as u32, 0).single().expect("time");
@@ -133,11 +130,18 @@ fn main() {
                 &Default::default(),
                 |_| None,
             );
-            let (seq, _) = fs.record_deposit(&content, &d.sha256.clone(), &mut |_| d.clone()).expect("deposit");
+            let (seq, _) = to.record_deposit(&content, &d.sha256.clone(), &mut |_| d.clone()).expect("deposit");
             let mut bals = OperatorBals::new();
             let r = integrate(&mut bals, &content, &d, &RunContext { ownership: None, ..ctx }).expect("seed");
-            fs.commit(seq, &bals, &r).expect("commit");
+            to.commit(seq, &bals, &r).expect("commit");
         }
+    };
+
+    // A folder state holding the same directory.
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let mut fs = FsStore::open_or_create(dir.path()).expect("state");
+        seed(&mut fs);
     }
 
     // The same directory on PostgreSQL, when a server is named.
@@ -150,20 +154,7 @@ fn main() {
         c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
         let url = format!("{}/{name}", admin.rsplit_once('/').expect("url").0);
         let mut pg = mssante_cr::PgStore::open_or_create(&url).expect("schema");
-        for (k, id) in ids.iter().enumerate() {
-            let content = store.load_operator(id).expect("load").to_feed();
-            let t = Utc.with_ymd_and_hms(2020, 12, 10, 10, k as u32, 0).single().expect("time");
-            let n = mssante_bal::feed::FeedFileName::new(id, t).expect("name").to_string();
-            let d = check_deposit(
-                &Deposit { file_name: &n, content: &content, operator: id, at: t },
-                &Default::default(),
-                |_| None,
-            );
-            let (seq, _) = pg.record_deposit(&content, &d.sha256.clone(), &mut |_| d.clone()).expect("deposit");
-            let mut bals = OperatorBals::new();
-            let r = integrate(&mut bals, &content, &d, &RunContext { ownership: None, ..ctx }).expect("seed");
-            pg.commit(seq, &bals, &r).expect("commit");
-        }
+        seed(&mut pg);
         Some(pg)
     };
     #[cfg(feature = "postgres")]

@@ -54,15 +54,12 @@ fn deposit_of(content: &[u8]) -> DepositReport {
     check_deposit(&d, &DepositPolicy { allow_no_records: true, ..DepositPolicy::default() }, |_| None)
 }
 
+fn ctx(policy: &IntegrationPolicy) -> RunContext<'_> {
+    RunContext { run_at: at(), closed_through: NaiveDate::from_ymd_opt(2020, 12, 3).unwrap(), ownership: None, policy }
+}
+
 fn apply(bals: &mut OperatorBals, content: &[u8]) -> IntegrationReport {
-    let policy = IntegrationPolicy::default();
-    let ctx = RunContext {
-        run_at: at(),
-        closed_through: NaiveDate::from_ymd_opt(2020, 12, 3).unwrap(),
-        ownership: None,
-        policy: &policy,
-    };
-    integrate(bals, content, &deposit_of(content), &ctx).unwrap()
+    integrate(bals, content, &deposit_of(content), &ctx(&IntegrationPolicy::default())).unwrap()
 }
 
 proptest! {
@@ -309,18 +306,13 @@ proptest! {
         second in prop::collection::vec(line(), 0..25),
     ) {
         let policy = IntegrationPolicy::default();
-        let ctx = RunContext {
-            run_at: at(),
-            closed_through: NaiveDate::from_ymd_opt(2020, 12, 3).unwrap(),
-            ownership: None,
-            policy: &policy,
-        };
         let mut whole = OperatorBals::new();
         apply(&mut whole, &feed(&first));
         let mut streamed = whole.clone();
         let content = feed(&second);
         let r = apply(&mut whole, &content);
-        let s = mssante_cr::integrate::integrate_streaming(&mut streamed, &content, &deposit_of(&content), &ctx).unwrap();
+        let s = mssante_cr::integrate::integrate_streaming(&mut streamed, &content, &deposit_of(&content), &ctx(&policy))
+            .unwrap();
         let mut bytes = Vec::new();
         IntegrationOutput::write_pipe(&s, &mut bytes).unwrap();
         prop_assert_eq!(String::from_utf8(bytes).unwrap(), r.to_pipe());

@@ -8,10 +8,12 @@ use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
 use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, ReportKind};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long an operation waits for another process's lock by default.
@@ -68,24 +70,50 @@ struct ManifestOperator {
     sha256: String,
 }
 
-/// Identity of the manifest file as last read: it is replaced by a rename on
-/// every change, so an unchanged identity means an unchanged ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    inode: u64,
+/// The manifest file as last read, kept open: a manifest is never changed in
+/// place, only replaced by a rename, and an inode cannot be reused while a
+/// descriptor holds it, so "the path still names this inode" means "the
+/// ledger has not changed" (Unix; elsewhere the manifest is always re-read).
+#[derive(Debug)]
+struct Held {
+    _file: fs::File,
+    id: Option<(u64, u64)>,
 }
 
-fn stamp(meta: &fs::Metadata) -> Stamp {
-    #[cfg(unix)]
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
-    Stamp {
-        len: meta.len(),
-        modified: meta.modified().ok(),
-        #[cfg(unix)]
-        inode: meta.ino(),
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Reads the manifest through a descriptor that is then held.
+fn read_held(path: &Path) -> Result<(Held, Manifest), Error> {
+    use std::io::Read;
+    let missing = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::state(
+            StateCode::ManifestMissing,
+            format!("{}: the state's manifest is missing; nothing was changed", path.display()),
+        ),
+        _ => Error::io(path, e),
+    };
+    let mut file = fs::File::open(path).map_err(missing)?;
+    let id = file.metadata().ok().and_then(|m| file_id(&m));
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    let m = Manifest::parse(path, &bytes)?;
+    Ok((Held { _file: file, id }, m))
+}
+
+/// True when `path` still names the held file.
+fn still_held(path: &Path, held: Option<&Held>) -> bool {
+    match (held.and_then(|h| h.id), fs::metadata(path).ok().and_then(|m| file_id(&m))) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -116,7 +144,9 @@ fn stamp(meta: &fs::Metadata) -> Stamp {
 pub struct FsStore {
     root: PathBuf,
     manifest: Manifest,
-    stamp: Option<Stamp>,
+    held: Option<Held>,
+    /// The manifest as last read by a reading method.
+    read_cache: RefCell<Option<(Held, Arc<Manifest>)>>,
     lock_timeout: Duration,
     run_lock: Option<Lock>,
     waited: Duration,
@@ -308,7 +338,8 @@ impl FsStore {
                 let mut store = FsStore {
                     root,
                     manifest: Manifest::empty(),
-                    stamp: None,
+                    held: None,
+                    read_cache: RefCell::new(None),
                     lock_timeout: DEFAULT_LOCK_TIMEOUT,
                     run_lock: None,
                     waited: Duration::ZERO,
@@ -419,46 +450,36 @@ impl FsStore {
     /// Re-reads the manifest when another process replaced it.
     fn reload(&mut self) -> Result<(), Error> {
         let path = self.root.join(MANIFEST);
-        let meta = match fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::state(
-                    StateCode::ManifestMissing,
-                    format!("{}: the state's manifest is missing; nothing was changed", path.display()),
-                ));
-            }
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let now = stamp(&meta);
-        if self.stamp == Some(now) {
+        if still_held(&path, self.held.as_ref()) {
             return Ok(());
         }
-        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        self.manifest = Manifest::parse(&path, &bytes)?;
-        // Stamp of what was read: if the file changed in between, the next
-        // reload reads it again.
-        self.stamp = fs::metadata(&path).ok().map(|m| stamp(&m)).filter(|s| *s == now);
+        let (held, m) = read_held(&path)?;
+        self.manifest = m;
+        self.held = Some(held);
         Ok(())
     }
 
-    /// Reads the manifest under a shared lock, so no change is half-seen.
-    fn refresh(&self) -> Result<Manifest, Error> {
+    /// The manifest as it is now, read under a shared lock so that no change
+    /// is half-seen; parsed again only when another write replaced it.
+    fn refresh(&self) -> Result<Arc<Manifest>, Error> {
         let (_lock, _) = acquire(&self.root.join(STATE_LOCK), false, self.lock_timeout)?;
         let path = self.root.join(MANIFEST);
-        let bytes = fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::state(StateCode::ManifestMissing, format!("{}: the state's manifest is missing", path.display()))
-            }
-            _ => Error::io(&path, e),
-        })?;
-        Manifest::parse(&path, &bytes)
+        if let Some((held, m)) = &*self.read_cache.borrow()
+            && still_held(&path, Some(held))
+        {
+            return Ok(Arc::clone(m));
+        }
+        let (held, m) = read_held(&path)?;
+        let m = Arc::new(m);
+        *self.read_cache.borrow_mut() = Some((held, Arc::clone(&m)));
+        Ok(m)
     }
 
     fn save(&mut self, next: Manifest) -> Result<(), Error> {
         let previous = std::mem::replace(&mut self.manifest, next);
         self.save_current().inspect_err(|_| {
             self.manifest = previous;
-            self.stamp = None;
+            self.held = None;
         })
     }
 
@@ -467,7 +488,11 @@ impl FsStore {
         let path = self.root.join(MANIFEST);
         let bytes = serde_json::to_vec(&self.manifest).map_err(|e| Error::Json { path: path.clone(), source: e })?;
         write_atomic(&path, &bytes)?;
-        self.stamp = fs::metadata(&path).ok().map(|m| stamp(&m));
+        // Under the exclusive lock: the file just written is the one held.
+        self.held = fs::File::open(&path).ok().map(|f| {
+            let id = f.metadata().ok().and_then(|m| file_id(&m));
+            Held { _file: f, id }
+        });
         Ok(())
     }
 
@@ -622,7 +647,7 @@ fn from_generation(m: &Manifest) -> u64 {
 
 impl Store for FsStore {
     fn deposits(&self) -> Result<Vec<DepositEntry>, Error> {
-        Ok(self.refresh()?.deposits.into_iter().map(|d| d.entry).collect())
+        Ok(self.refresh()?.deposits.iter().map(|d| d.entry.clone()).collect())
     }
 
     fn record_deposit(
@@ -662,7 +687,7 @@ impl Store for FsStore {
         if let Err(e) = self.save_current() {
             // Not acknowledged: the ledger in memory goes back to the one on disk.
             self.manifest.deposits.pop();
-            self.stamp = None;
+            self.held = None;
             return Err(e);
         }
         Ok((seq, report))
@@ -765,8 +790,8 @@ impl Store for FsStore {
         Ok(self
             .refresh()?
             .operators
-            .into_iter()
-            .map(|(k, v)| OperatorInfo { operator: k, bals: v.bals, generation: v.generation })
+            .iter()
+            .map(|(k, v)| OperatorInfo { operator: k.clone(), bals: v.bals, generation: v.generation })
             .collect())
     }
 
