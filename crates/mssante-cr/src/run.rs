@@ -31,8 +31,9 @@ pub struct IntegratedFile {
     pub issue_counts: Vec<IssueCount>,
 }
 
-/// A deposit a run could not integrate (its content is damaged or missing):
-/// marked failed in the ledger, never integrated.
+/// A deposit a run did not integrate: its content is damaged or missing, or a
+/// later file of its operator was integrated first. Marked failed in the
+/// ledger, never integrated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedDeposit {
     /// The deposit.
@@ -54,7 +55,7 @@ pub struct RunSummary {
     pub closed_through: NaiveDate,
     /// The deposits integrated, in integration order.
     pub integrated: Vec<IntegratedFile>,
-    /// Deposits found damaged, not integrated.
+    /// Deposits marked failed by this run (damaged, missing, superseded).
     pub failed: Vec<FailedDeposit>,
     /// Accepted deposits left for a later run (business date not closed yet).
     pub pending: Vec<(u64, NaiveDate)>,
@@ -124,11 +125,6 @@ impl<S: Store> Integrator<S> {
         self.store
     }
 
-    /// The store, to change it.
-    pub fn store_mut(&mut self) -> &mut S {
-        &mut self.store
-    }
-
     /// Checks and records a deposit; returns its sequence number and CR de
     /// dépôt. A rejected file is recorded too (its report), without its
     /// content. The check and the recording are one step under the store's
@@ -158,7 +154,8 @@ impl<S: Store> Integrator<S> {
     /// against its size and SHA-256 first:
     /// a damaged or missing one is marked failed ([`StateCode::ContentMismatch`],
     /// [`StateCode::ContentMissing`]), changes nothing, and the run goes on.
-    /// Memory holds one operator's BALs and one report at a time.
+    /// Memory holds one operator's BALs at a time and, per file, its counts:
+    /// the report's rows go to temporary files as they are produced.
     pub fn run(&mut self, at: DateTime<Utc>) -> Result<RunSummary, Error> {
         check_instant(at)?;
         self.store.begin_run()?;

@@ -592,7 +592,6 @@ impl FsStore {
                 ManifestOperator { file: rel, bals: info.bals, generation: info.generation, sha256: sha256_hex(&feed) },
             );
         }
-        next.generation = next.generation.max(from_generation(&next));
         self.save(next)
     }
 
@@ -638,11 +637,6 @@ impl FsStore {
             }
         }
     }
-}
-
-/// The largest generation any operator file carries.
-fn from_generation(m: &Manifest) -> u64 {
-    m.operators.values().map(|o| o.generation).max().unwrap_or(0)
 }
 
 impl Store for FsStore {
