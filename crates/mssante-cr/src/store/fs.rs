@@ -6,7 +6,7 @@ use super::{DepositEntry, Failure, OperatorInfo, Store, check_waiting};
 use crate::deposit::sha256_hex;
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, ReportKind};
+use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, IntegrationSummary, ReportKind};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
@@ -597,11 +597,11 @@ impl FsStore {
 
     /// The checks of [`Store::verify`] that concern the folder itself.
     fn verify_files(&self, m: &Manifest, out: &mut Vec<Finding>) {
-        let check = |rel: &str, sha: &str, code: StateCode, seq: Option<u64>, out: &mut Vec<Finding>| match fs::read(
-            self.root.join(rel),
+        let check = |rel: &str, sha: &str, code: StateCode, seq: Option<u64>, out: &mut Vec<Finding>| match sha256_file(
+            &self.root.join(rel),
         ) {
             Err(e) => out.push(Finding::error(code, seq, Some(rel), format!("cannot be read: {e}"))),
-            Ok(bytes) if sha256_hex(&bytes) != sha => {
+            Ok(hash) if hash != sha => {
                 out.push(Finding::error(code, seq, Some(rel), "differs from the SHA-256 the ledger holds"))
             }
             Ok(_) => {}
@@ -780,6 +780,15 @@ impl Store for FsStore {
         }
     }
 
+    fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
+        let m = self.refresh()?;
+        let Some(rel) = m.entry(seq).and_then(|d| d.integration_report.clone()) else { return Ok(None) };
+        check_rel(&rel)?;
+        let path = self.root.join(&rel);
+        let file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        IntegrationSummary::read_pipe(std::io::BufReader::new(file)).map(Some)
+    }
+
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error> {
         Ok(self
             .refresh()?
@@ -843,6 +852,14 @@ impl Store for FsStore {
         String::from_utf8(self.read(&rel)?)
             .map_err(|_| Error::state(StateCode::ReportMismatch, format!("{rel} is not UTF-8")))
     }
+}
+
+/// SHA-256 of a file, read in pieces.
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    std::io::copy(&mut fs::File::open(path)?, &mut hash)?;
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Writes a CR d'intégration without holding its whole text in memory and

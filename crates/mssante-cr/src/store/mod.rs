@@ -34,7 +34,7 @@ pub use verify::{Finding, verify_logical};
 
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, ReportKind};
+use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, IntegrationSummary, ReportKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -115,6 +115,15 @@ pub trait Store {
     fn fail(&mut self, seq: u64, failure: &Failure) -> Result<(), Error>;
     /// The CR d'intégration of a deposit, once integrated.
     fn integration_report(&self, seq: u64) -> Result<Option<IntegrationReport>, Error>;
+    /// The head of a deposit's CR d'intégration (header, totals, counts by
+    /// code), once integrated. Backends that can read it without the rows do.
+    fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
+        Ok(self.integration_report(seq)?.map(|r| IntegrationSummary {
+            totals: r.totals(),
+            issue_counts: r.issue_counts(),
+            report: IntegrationReport { outcomes: Vec::new(), ..r },
+        }))
+    }
     /// Operators holding BALs, sorted.
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error>;
     /// Takes the run lock (waiting a bounded time) and tidies what an
@@ -171,6 +180,9 @@ impl<S: Store + ?Sized> Store for $t {
     }
     fn integration_report(&self, seq: u64) -> Result<Option<IntegrationReport>, Error> {
         (**self).integration_report(seq)
+    }
+    fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
+        (**self).integration_summary(seq)
     }
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error> {
         (**self).operators()

@@ -5,7 +5,7 @@ use super::{DepositEntry, Failure, OperatorInfo, Store, check_waiting};
 use crate::deposit::sha256_hex;
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
-use crate::report::{DepositReport, IntegrationOutput, IntegrationReport};
+use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, IntegrationSummary};
 use postgres::{Client, NoTls, Transaction};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -406,6 +406,18 @@ impl Store for PgStore {
             Error::state(StateCode::ReportMismatch, format!("the CR d'intégration of {seq} is not UTF-8"))
         })?;
         IntegrationReport::from_pipe(&text).map(Some)
+    }
+
+    fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
+        // The head is far smaller than a part: the first part holds it.
+        let row = self
+            .client()
+            .query_opt("SELECT body FROM mssante_reports WHERE seq = $1 AND part = 0", &[&to_i64(seq)])
+            .map_err(|e| self.err(e))?;
+        match row {
+            None => Ok(None),
+            Some(r) => IntegrationSummary::read_pipe(r.get::<_, &[u8]>(0)).map(Some),
+        }
     }
 
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error> {

@@ -83,9 +83,10 @@ pub fn verify_logical(store: &dyn Store) -> Result<Vec<Finding>, Error> {
                 out.push(Finding::error(StateCode::ReportMismatch, seq, None, format!("CR de dépôt: {e}")))
             }
         }
-        match (d.integrated_at, store.integration_report(d.seq)) {
+        match (d.integrated_at, store.integration_summary(d.seq)) {
             (None, Ok(None)) => {}
-            (Some(at), Ok(Some(r))) => {
+            (Some(at), Ok(Some(s))) => {
+                let r = &s.report;
                 if r.run_at != at || r.sha256 != d.report.sha256 || r.file_name != d.report.file_name {
                     out.push(Finding::error(
                         StateCode::ReportMismatch,
