@@ -564,14 +564,19 @@ impl FsStore {
             let pipe = from.deposit_report_pipe(seq)?;
             let deposit_report = format!("reports/{seq:06}_CR_DEPOT_{name}");
             write_atomic(&self.root.join(&deposit_report), pipe.as_bytes())?;
-            let (integration_report, integration_report_sha256) = match from.integration_report(seq)? {
-                Some(r) => {
-                    let rel = format!("reports/{seq:06}_CR_INTEGRATION_{name}");
-                    let pipe = r.to_pipe();
-                    write_atomic(&self.root.join(&rel), pipe.as_bytes())?;
-                    (Some(rel), Some(sha256_hex(pipe.as_bytes())))
+            let (integration_report, integration_report_sha256) = if entry.integrated_at.is_some() {
+                let rel = format!("reports/{seq:06}_CR_INTEGRATION_{name}");
+                let (found, sha) =
+                    write_hashed(&self.root.join(&rel), &mut |out| from.copy_integration_report(seq, out))?;
+                if !found {
+                    return Err(Error::state(
+                        StateCode::ReportMismatch,
+                        format!("deposit {seq} is integrated but its CR d'intégration is missing"),
+                    ));
                 }
-                None => (None, None),
+                (Some(rel), Some(sha))
+            } else {
+                (None, None)
             };
             next.deposits.push(ManifestDeposit {
                 entry,
@@ -780,6 +785,16 @@ impl Store for FsStore {
         }
     }
 
+    fn copy_integration_report(&self, seq: u64, out: &mut dyn Write) -> Result<bool, Error> {
+        let m = self.refresh()?;
+        let Some(rel) = m.entry(seq).and_then(|d| d.integration_report.clone()) else { return Ok(false) };
+        check_rel(&rel)?;
+        let path = self.root.join(&rel);
+        let mut file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        std::io::copy(&mut file, out).map_err(|e| Error::io(&path, e))?;
+        Ok(true)
+    }
+
     fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
         let m = self.refresh()?;
         let Some(rel) = m.entry(seq).and_then(|d| d.integration_report.clone()) else { return Ok(None) };
@@ -865,6 +880,17 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 /// Writes a CR d'intégration without holding its whole text in memory and
 /// returns its SHA-256.
 fn write_report(path: &Path, report: &dyn IntegrationOutput) -> Result<String, Error> {
+    let (_, sha) = write_hashed(path, &mut |out| report.write_pipe(out).map_err(|e| Error::io(path, e)))?;
+    Ok(sha)
+}
+
+/// Writes a file atomically from a writer callback (temporary name, fsync,
+/// rename, folder fsync), hashing what passes; returns the callback's value
+/// and the SHA-256.
+fn write_hashed<T>(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> Result<T, Error>,
+) -> Result<(T, String), Error> {
     use sha2::{Digest, Sha256};
     struct Hashing<W> {
         inner: W,
@@ -885,7 +911,7 @@ fn write_report(path: &Path, report: &dyn IntegrationOutput) -> Result<String, E
     let tmp = PathBuf::from(tmp);
     let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut w = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, file), hash: Sha256::new() };
-    report.write_pipe(&mut w).map_err(|e| Error::io(&tmp, e))?;
+    let value = fill(&mut w)?;
     let digest = w.hash.finalize();
     let file = w.inner.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
@@ -894,7 +920,7 @@ fn write_report(path: &Path, report: &dyn IntegrationOutput) -> Result<String, E
     if let Some(dir) = path.parent() {
         sync_dir(dir);
     }
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok((value, digest.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
 #[cfg(test)]

@@ -115,6 +115,14 @@ pub trait Store {
     fn fail(&mut self, seq: u64, failure: &Failure) -> Result<(), Error>;
     /// The CR d'intégration of a deposit, once integrated.
     fn integration_report(&self, seq: u64) -> Result<Option<IntegrationReport>, Error>;
+    /// Writes a deposit's CR d'intégration, as stored, into `out`; false when
+    /// it has none. Backends that keep the text copy it without parsing it.
+    fn copy_integration_report(&self, seq: u64, out: &mut dyn std::io::Write) -> Result<bool, Error> {
+        match self.integration_report(seq)? {
+            None => Ok(false),
+            Some(r) => r.write_pipe(out).map(|()| true).map_err(|e| Error::io("(CR d'intégration)", e)),
+        }
+    }
     /// The head of a deposit's CR d'intégration (header, totals, counts by
     /// code), once integrated. Backends that can read it without the rows do.
     fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
@@ -183,6 +191,9 @@ impl<S: Store + ?Sized> Store for $t {
     }
     fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
         (**self).integration_summary(seq)
+    }
+    fn copy_integration_report(&self, seq: u64, out: &mut dyn std::io::Write) -> Result<bool, Error> {
+        (**self).copy_integration_report(seq, out)
     }
     fn operators(&self) -> Result<Vec<OperatorInfo>, Error> {
         (**self).operators()

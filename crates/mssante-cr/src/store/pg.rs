@@ -408,6 +408,23 @@ impl Store for PgStore {
         IntegrationReport::from_pipe(&text).map(Some)
     }
 
+    fn copy_integration_report(&self, seq: u64, out: &mut dyn std::io::Write) -> Result<bool, Error> {
+        let parts: i64 = self
+            .client()
+            .query_one("SELECT count(*) FROM mssante_reports WHERE seq = $1", &[&to_i64(seq)])
+            .map_err(|e| self.err(e))?
+            .get(0);
+        // One part at a time: a report of any size costs one part in memory.
+        for part in 0..i32::try_from(parts).unwrap_or(0) {
+            let row = self
+                .client()
+                .query_one("SELECT body FROM mssante_reports WHERE seq = $1 AND part = $2", &[&to_i64(seq), &part])
+                .map_err(|e| self.err(e))?;
+            out.write_all(row.get::<_, &[u8]>(0)).map_err(|e| Error::io("(CR d'intégration)", e))?;
+        }
+        Ok(parts > 0)
+    }
+
     fn integration_summary(&self, seq: u64) -> Result<Option<IntegrationSummary>, Error> {
         // The head is far smaller than a part: the first part holds it.
         let row = self
