@@ -117,9 +117,22 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
         .trim()
         .to_owned();
     // Summary: the rest of the first paragraph and the paragraphs up to the greeting.
+    // When the greeting comes before the first heading (a summary line, which
+    // ends with its label, is not one), everything before it is the summary: a
+    // title may start like the audience sentence. Without a greeting there,
+    // the summary ends at the audience sentence or the first heading.
+    let greeting_ahead = paras[1..]
+        .iter()
+        .take_while(|p| !(heading_of(p.lines[0]).is_some() && label_of_summary(p.lines[0].trim()).is_none()))
+        .any(|p| p.lines[0].trim() == GREETING);
     let mut summary_lines: Vec<&str> = first.lines[1..].to_vec();
     while let Some(p) = it.peek() {
-        if p.lines[0].trim() == GREETING || p.lines[0].starts_with("Vous recevez") || heading_of(p.lines[0]).is_some() {
+        let ends = if greeting_ahead {
+            p.lines[0].trim() == GREETING
+        } else {
+            p.lines[0].starts_with("Vous recevez") || heading_of(p.lines[0]).is_some()
+        };
+        if ends {
             break;
         }
         summary_lines.extend(&p.lines);
@@ -145,9 +158,13 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
         && p.lines[0].starts_with("Vous recevez")
     {
         let sentence = p.lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        // The list starts after the first « en tant qu… » of the sentence (an
+        // audience may hold the words again).
         let list = ["en tant qu’", "en tant qu'", "en tant que "]
             .iter()
-            .find_map(|k| sentence.split_once(k).map(|(_, r)| r.to_owned()))
+            .filter_map(|k| sentence.find(k).map(|at| (at, at + k.len())))
+            .min()
+            .map(|(_, start)| sentence[start..].to_owned())
             .unwrap_or_default();
         audiences = list
             .trim_end_matches('.')

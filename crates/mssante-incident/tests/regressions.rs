@@ -45,3 +45,37 @@ fn years_print_with_four_digits() {
     assert_eq!(w.to_string(), "le 11/06/0020");
     assert_eq!(parse_when(&w.to_string()).unwrap(), w);
 }
+
+/// The audience list was cut at the first of « en tant qu’ », « en tant qu' »,
+/// « en tant que » *in that order of keys*, not at the earliest one in the
+/// sentence: rendered as « en tant que teu ou b en tant qu’c », the list was
+/// read from the inner « qu’ » and lost two audiences.
+#[test]
+fn the_audience_list_starts_at_the_first_en_tant_que() {
+    round_trip(
+        "Incidents :\n\nx (clos)\n\nMadame, Monsieur,\n\nVous recevez cette notification en tant qu’teu ou b en tant qu’c\n\nIncident clos : x\n",
+    );
+}
+
+/// An incident title starting with « Vous recevez » (here from its heading):
+/// its summary line was read as the audience sentence, then the greeting was
+/// « text before the first incident heading ». The greeting, which the
+/// renderer always writes, now ends the summary.
+#[test]
+fn a_title_that_starts_like_the_audience_sentence() {
+    round_trip("Incidents :\n\nIncident clos : Vous recevez x\n");
+}
+
+/// The inputs as the fuzzer found them (shared/fuzz-findings and a CI run):
+/// each is one of the two causes above.
+#[test]
+fn fuzz_findings_render_and_parse_back() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/findings");
+    let mut n = 0;
+    for f in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        round_trip(std::str::from_utf8(&bytes).unwrap());
+        n += 1;
+    }
+    assert_eq!(n, 3);
+}
