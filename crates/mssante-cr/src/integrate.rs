@@ -164,10 +164,11 @@ pub fn integrate_streaming(
     let spill = || tempfile::tempfile().map_err(|e| Error::io(std::env::temp_dir(), e));
     let rows = [spill()?, spill()?, spill()?];
     let mut tally = Tally::default();
-    let buffered = |f: &std::fs::File| -> Result<std::fs::File, Error> {
+    // A second handle on each file to write through; `rows` reads them back.
+    let handle = |f: &std::fs::File| -> Result<std::fs::File, Error> {
         f.try_clone().map_err(|e| Error::io(std::env::temp_dir(), e))
     };
-    let mut writers = RowWriters::new(buffered(&rows[0])?, buffered(&rows[1])?, buffered(&rows[2])?);
+    let mut writers = RowWriters::new(handle(&rows[0])?, handle(&rows[1])?, handle(&rows[2])?);
     let head = integrate_into(bals, content, deposit, ctx, &mut |o| {
         tally.add(&o);
         writers.push(&o);

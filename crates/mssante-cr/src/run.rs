@@ -196,11 +196,8 @@ impl<S: Store> Integrator<S> {
         }
         due.sort_by(integration_order);
         // The last due file of each operator: its BALs leave memory after it.
-        let mut last: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, d) in due.iter().enumerate() {
-            last.insert(&d.report.operator, i);
-        }
-        let last: BTreeMap<String, usize> = last.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let last: BTreeMap<String, usize> =
+            due.iter().enumerate().map(|(i, d)| (d.report.operator.clone(), i)).collect();
         let mut loaded: BTreeMap<String, OperatorBals> = BTreeMap::new();
         let mut integrated = Vec::with_capacity(due.len());
         let mut failed = Vec::new();
@@ -227,7 +224,7 @@ impl<S: Store> Integrator<S> {
                 continue;
             }
             let content = match self.store.content(d.seq) {
-                Ok(c) if c.len() as u64 == d.report.size && sha256_hex(&c) == d.report.sha256 => c,
+                Ok(c) if d.report.matches_content(&c) => c,
                 Ok(c) => {
                     let message = format!(
                         "stored content ({} bytes) does not match the deposit ({} bytes, SHA-256 {}): not integrated",

@@ -154,18 +154,26 @@ pub struct FsStore {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_via(path, &mut |w| w.write_all(bytes).map_err(|e| Error::io(path, e)))
+}
+
+/// Writes a file atomically from a writer callback: a temporary name, fsync,
+/// rename, fsync of the folder. Every file of the state is written this way.
+fn write_via<T>(path: &Path, fill: &mut dyn FnMut(&mut dyn Write) -> Result<T, Error>) -> Result<T, Error> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let mut f = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    drop(f);
+    let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+    let value = fill(&mut w)?;
+    let file = w.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    drop(file);
     fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
     if let Some(dir) = path.parent() {
         sync_dir(dir);
     }
-    Ok(())
+    Ok(value)
 }
 
 /// Persists renames in a folder; not every platform can open a folder.
@@ -884,19 +892,18 @@ fn write_report(path: &Path, report: &dyn IntegrationOutput) -> Result<String, E
     Ok(sha)
 }
 
-/// Writes a file atomically from a writer callback (temporary name, fsync,
-/// rename, folder fsync), hashing what passes; returns the callback's value
-/// and the SHA-256.
+/// [`write_via`], hashing what passes; returns the callback's value and the
+/// SHA-256 of the file.
 fn write_hashed<T>(
     path: &Path,
     fill: &mut dyn FnMut(&mut dyn Write) -> Result<T, Error>,
 ) -> Result<(T, String), Error> {
     use sha2::{Digest, Sha256};
-    struct Hashing<W> {
-        inner: W,
+    struct Hashing<'w> {
+        inner: &'w mut dyn Write,
         hash: Sha256,
     }
-    impl<W: Write> Write for Hashing<W> {
+    impl Write for Hashing<'_> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             let n = self.inner.write(buf)?;
             self.hash.update(&buf[..n]);
@@ -906,21 +913,15 @@ fn write_hashed<T>(
             self.inner.flush()
         }
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut w = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, file), hash: Sha256::new() };
-    let value = fill(&mut w)?;
-    let digest = w.hash.finalize();
-    let file = w.inner.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    if let Some(dir) = path.parent() {
-        sync_dir(dir);
-    }
-    Ok((value, digest.iter().map(|b| format!("{b:02x}")).collect()))
+    let mut digest = None;
+    let value = write_via(path, &mut |w| {
+        let mut h = Hashing { inner: w, hash: Sha256::new() };
+        let value = fill(&mut h)?;
+        digest = Some(h.hash.finalize());
+        Ok(value)
+    })?;
+    let hex = digest.map(|d| d.iter().map(|b| format!("{b:02x}")).collect()).unwrap_or_default();
+    Ok((value, hex))
 }
 
 #[cfg(test)]

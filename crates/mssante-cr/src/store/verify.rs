@@ -1,7 +1,6 @@
 //! What [`Store::verify`](super::Store::verify) reports.
 
 use super::Store;
-use crate::deposit::sha256_hex;
 use crate::error::{Error, StateCode};
 use mssante_bal::Severity;
 use serde::Serialize;
@@ -49,7 +48,7 @@ pub fn verify_logical(store: &dyn Store) -> Result<Vec<Finding>, Error> {
         if d.report.is_accepted() {
             match store.content(d.seq) {
                 Ok(bytes) => {
-                    if bytes.len() as u64 != d.report.size || sha256_hex(&bytes) != d.report.sha256 {
+                    if !d.report.matches_content(&bytes) {
                         out.push(Finding::error(
                             StateCode::ContentMismatch,
                             seq,
