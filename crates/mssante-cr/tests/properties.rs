@@ -288,6 +288,17 @@ proptest! {
         prop_assert_eq!(&serde_json::from_str::<DepositReport>(&json).unwrap(), &r);
     }
 
+    /// The head of any rendered report, read alone (up to `#BAL`), carries the
+    /// report's header fields, totals and counts by code.
+    #[test]
+    fn a_report_head_reads_back_alone(r in integration_report()) {
+        let pipe = r.to_pipe();
+        let head = mssante_cr::report::IntegrationSummary::read_pipe(pipe.as_bytes()).unwrap();
+        prop_assert_eq!(head.totals, r.totals());
+        prop_assert_eq!(head.issue_counts, r.issue_counts());
+        prop_assert_eq!(head.report, IntegrationReport { outcomes: Vec::new(), ..r });
+    }
+
     #[test]
     fn integration_report_round_trips(r in integration_report()) {
         let pipe = r.to_pipe();
