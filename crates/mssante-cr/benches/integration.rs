@@ -147,7 +147,7 @@ fn main() {
     // The same directory on PostgreSQL, when a server is named.
     #[cfg(feature = "postgres")]
     let pg_seed = |round: usize| -> Option<mssante_cr::PgStore> {
-        let admin = std::env::var("MSSANTE_TEST_PG").ok()?;
+        let admin = std::env::var("MSSANTE_TEST_PG").ok().filter(|u| !u.is_empty())?;
         let name = format!("mssante_bench_run_{}_{round}", std::process::id());
         let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("connect");
         c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
