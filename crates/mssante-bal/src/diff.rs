@@ -17,10 +17,11 @@
 //! assert_eq!(d.changes.iter().find(|c| c.kind == mssante_bal::diff::ChangeKind::Changed).unwrap().fields, ["Adresse BAL", "Service de rattachement"]);
 //! ```
 
-use crate::distinct::fingerprint;
+use crate::distinct::hash_key;
 use crate::error::Error;
 use crate::layout::{Column, Format, Layout, Slot};
 use crate::reader::{Item, RawRecord, Reader};
+use mssante_types::identity::{address_domain_key, address_key};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -89,16 +90,18 @@ pub struct Diff {
 
 fn key_fp(rec: &RawRecord<'_>) -> u128 {
     let mut k = String::with_capacity(96);
-    k.push_str(rec.field(Column::Address));
+    k.push_str(&address_key(rec.field(Column::Address)));
     k.push('\u{0}');
     k.push_str(rec.field(Column::PersonId));
     k.push('\u{0}');
     k.push_str(rec.field(Column::StructureId));
-    fingerprint(&k)
+    // The address part is a key already; identifiers compare without ASCII case.
+    k.make_ascii_lowercase();
+    hash_key(k.as_bytes())
 }
 
 fn domain_of(address: &str) -> String {
-    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("").to_lowercase()
+    address_domain_key(address).into_owned()
 }
 
 /// The values of a line by column identity: known columns by [`Column`], unknown

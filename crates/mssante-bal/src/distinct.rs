@@ -1,6 +1,8 @@
 //! Counting distinct addresses in bounded memory.
 //!
-//! Each address is reduced to a 128-bit fingerprint of its lower-case form (two
+//! Each address is reduced to a 128-bit fingerprint of its key
+//! ([`mssante_types::identity::address_key`]: local part in lower case, domain
+//! in its IDNA ASCII form) (two
 //! 64-bit multiply-rotate hashes with different constants; for well-mixed
 //! 128-bit values a collision among a million addresses has a probability near
 //! 10⁻²⁷). The hash is fast, not cryptographic: crafted collisions are possible. Fingerprints are buffered up to a budget, then sorted,
@@ -13,32 +15,36 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 /// Default number of fingerprints held in memory (8 MiB).
 pub const DEFAULT_BUDGET: usize = 1 << 19;
 
-/// The fingerprint of an address compared case-insensitively.
+/// The fingerprint of an address's key: two addresses with the same key
+/// ([`mssante_types::identity`]) have the same fingerprint.
 pub fn fingerprint(address: &str) -> u128 {
+    if address.is_ascii() {
+        fingerprint_ascii_lower(address)
+    } else {
+        hash_key(mssante_types::identity::address_key(address).as_bytes())
+    }
+}
+
+/// The fingerprint of bytes taken as they are (an already-built key).
+pub(crate) fn hash_key(key: &[u8]) -> u128 {
+    let mut a = Mix::new(0x9E37_79B9_7F4A_7C15, 0, 29);
+    let mut b = Mix::new(0xD6E8_FEB8_6659_FD93, 0x5851_F42D_4C95_7F2D, 31);
+    a.write(key);
+    b.write(key);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// [`hash_key`] of the ASCII lower case of `s`, without allocating.
+fn fingerprint_ascii_lower(address: &str) -> u128 {
     let mut a = Mix::new(0x9E37_79B9_7F4A_7C15, 0, 29);
     let mut b = Mix::new(0xD6E8_FEB8_6659_FD93, 0x5851_F42D_4C95_7F2D, 31);
     let mut buf = [0u8; 256];
-    let mut n = 0;
-    let mut flush = |chunk: &[u8]| {
-        a.write(chunk);
-        b.write(chunk);
-    };
-    if address.is_ascii() {
-        for part in address.as_bytes().chunks(buf.len()) {
-            for (d, s) in buf.iter_mut().zip(part) {
-                *d = s.to_ascii_lowercase();
-            }
-            flush(&buf[..part.len()]);
+    for part in address.as_bytes().chunks(buf.len()) {
+        for (d, s) in buf.iter_mut().zip(part) {
+            *d = s.to_ascii_lowercase();
         }
-    } else {
-        for c in address.chars().flat_map(char::to_lowercase) {
-            if n + 4 > buf.len() {
-                flush(&buf[..n]);
-                n = 0;
-            }
-            n += c.encode_utf8(&mut buf[n..]).len();
-        }
-        flush(&buf[..n]);
+        a.write(&buf[..part.len()]);
+        b.write(&buf[..part.len()]);
     }
     (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }

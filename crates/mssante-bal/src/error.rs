@@ -159,27 +159,25 @@ codes! {
     LbTruncated = "L304",
     /// A liste blanche date does not parse.
     LbDateInvalid = "L305",
-    /// A deposited file's name does not follow the feed pattern.
-    DepositFileName = "D401",
-    /// The operator in the file name is not the depositing operator.
-    DepositOperatorMismatch = "D402",
-    /// The deposited file is not valid UTF-8.
-    DepositNotUtf8 = "D403",
-    /// The deposited file has no usable header (missing, a required column
-    /// absent, a column twice, too long).
-    DepositHeader = "D404",
-    /// The deposited file is larger than the size limit.
-    DepositTooLarge = "D405",
-    /// The deposited file is empty or holds no record.
-    DepositEmpty = "D406",
-    /// The deposited file is an exact copy of a file already deposited.
-    DepositDuplicate = "D407",
-    /// The depositing operator identifier is not valid.
-    DepositOperatorInvalid = "D408",
-    /// The deposited file has more data lines than the record limit.
-    DepositTooManyRecords = "D409",
-    /// Most data lines of the deposited file are blank.
-    DepositMostlyBlank = "D410",
+}
+
+/// A catalogue of stable codes: [`Code`] here, and the codes other crates
+/// define for their own problems (e.g. the deposit codes of `mssante-cr`), so
+/// that one [`Issue`] type carries any of them.
+pub trait StableCode: Copy + Eq + fmt::Debug + fmt::Display + Send + Sync + 'static {
+    /// The stable string form, e.g. `"E203"`.
+    fn as_str(self) -> &'static str;
+    /// Looks a code up by its string form.
+    fn from_code(s: &str) -> Option<Self>;
+}
+
+impl StableCode for Code {
+    fn as_str(self) -> &'static str {
+        Code::as_str(self)
+    }
+    fn from_code(s: &str) -> Option<Self> {
+        Code::from_code(s)
+    }
 }
 
 impl fmt::Display for Code {
@@ -201,11 +199,12 @@ impl<'de> Deserialize<'de> for Code {
     }
 }
 
-/// One problem found in one record.
+/// One problem found in one record, with a stable code of catalogue `C`
+/// ([`Code`] unless said otherwise).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Issue {
+pub struct Issue<C = Code> {
     /// Stable code.
-    pub code: Code,
+    pub code: C,
     /// Whether the record is rejected.
     pub severity: Severity,
     /// Where the record starts.
@@ -218,14 +217,14 @@ pub struct Issue {
     pub message: String,
 }
 
-impl Issue {
+impl<C: StableCode> Issue<C> {
     /// Builds an error-severity issue.
-    pub fn error(code: Code, position: Position, message: impl Into<String>) -> Self {
+    pub fn error(code: C, position: Position, message: impl Into<String>) -> Self {
         Issue { code, severity: Severity::Error, position, column: None, message: message.into() }
     }
 
     /// Builds a warning-severity issue.
-    pub fn warning(code: Code, position: Position, message: impl Into<String>) -> Self {
+    pub fn warning(code: C, position: Position, message: impl Into<String>) -> Self {
         Issue { code, severity: Severity::Warning, position, column: None, message: message.into() }
     }
 
@@ -241,7 +240,9 @@ impl Issue {
     }
 }
 
-impl fmt::Display for Issue {
+impl<C: StableCode> std::error::Error for Issue<C> {}
+
+impl<C: StableCode> fmt::Display for Issue<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {
             Severity::Error => "error",

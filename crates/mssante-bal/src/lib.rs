@@ -46,7 +46,7 @@ pub mod model;
 pub mod reader;
 pub mod writer;
 
-pub use error::{Code, Error, Issue, Position, Severity};
+pub use error::{Code, Error, Issue, Position, Severity, StableCode};
 pub use layout::{Column, Format, Layout};
 pub use model::address::{Address, AddressError, Domain};
 pub use model::bal::{Bal, BalBuilder, Fields, Person, Rules, Structure, validate};

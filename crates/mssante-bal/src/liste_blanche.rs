@@ -29,6 +29,7 @@ pub use crate::dn::{Dn, DnError};
 use crate::error::{Code, Error, Issue, Position};
 use crate::model::address::Domain;
 use chrono::{DateTime, NaiveDate, Utc};
+use mssante_types::identity::domain_key_lossy;
 use quick_xml::events::Event;
 use std::collections::HashMap;
 
@@ -252,7 +253,7 @@ impl ListeBlanche {
             }
         };
         let idx = self.entries.len();
-        self.by_domain.entry(domain.to_lowercase()).or_default().push(idx);
+        self.by_domain.entry(domain_key_lossy(domain.as_str()).into_owned()).or_default().push(idx);
         self.by_dn.entry(dn.clone()).or_default().push(idx);
         self.entries.push(Entry { domain, description: p.description, dn, updated, position: pos });
     }
@@ -282,16 +283,17 @@ impl ListeBlanche {
         self.rejected
     }
 
-    /// True when `domain` is in the list (case-insensitive).
+    /// True when `domain` is in the list, comparing keys
+    /// ([`mssante_types::identity`]: IDNA, case).
     pub fn contains(&self, domain: &str) -> bool {
-        self.by_domain.contains_key(&domain.trim().to_lowercase())
+        self.by_domain.contains_key(domain_key_lossy(domain.trim()).as_ref())
     }
 
     /// The operator certificates allowed for a domain, without duplicates, in
     /// document order.
     pub fn operators_of(&self, domain: &str) -> Vec<&Dn> {
         let mut out: Vec<&Dn> = Vec::new();
-        for &i in self.by_domain.get(&domain.trim().to_lowercase()).map(Vec::as_slice).unwrap_or_default() {
+        for &i in self.by_domain.get(domain_key_lossy(domain.trim()).as_ref()).map(Vec::as_slice).unwrap_or_default() {
             let dn = &self.entries[i].dn;
             if !out.contains(&dn) {
                 out.push(dn);

@@ -2,8 +2,7 @@
 
 use crate::state::{Open, StateLoc, StateOpts};
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Europe::Paris;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use mssante_bal::feed::FeedFileName;
 use mssante_cr::deposit::Deposit;
 use mssante_cr::reconcile::{PublicationRules, reconcile as reconcile_files};
@@ -92,11 +91,7 @@ fn parse_instant(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Paris
-                .from_local_datetime(&n)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .with_context(|| format!("{s} does not exist in Paris time"));
+            return Ok(mssante_types::paris::instant(n).with_timezone(&Utc));
         }
     }
     bail!("--at {s:?}: expected RFC 3339 or YYYY-MM-DDTHH:MM (Paris time)")

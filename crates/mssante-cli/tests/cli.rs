@@ -332,7 +332,7 @@ fn a_stalled_feed_signal_becomes_a_draft_incident() {
     assert_eq!(signals.len(), 1);
     // Across the crate boundary through JSON only.
     let json = serde_json::to_string(&signals[0]).unwrap();
-    let s: mssante_incident::bridge::FeedSignal = serde_json::from_str(&json).unwrap();
+    let s: mssante_incident::bridge::Signal = serde_json::from_str(&json).unwrap();
     let i = mssante_incident::bridge::draft_incident(&s, "draft-1");
     let f = i.facts();
     assert!(f.services.contains(&mssante_incident::model::Service::BalFeed));

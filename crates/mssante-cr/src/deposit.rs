@@ -12,11 +12,12 @@
 //! the size limit, so a file of any size (or an endless stream) costs at most
 //! the limit in memory.
 
+use crate::deposit_code::{DepositCode, DepositIssue};
 use crate::report::{DepositOutcome, DepositReport};
 use crate::schedule::Schedule;
 use chrono::{DateTime, Utc};
 use mssante_bal::feed::FeedFileName;
-use mssante_bal::{Code, Error as BalError, Format, Issue, Position, Reader, ReaderConfig};
+use mssante_bal::{Error as BalError, Format, Issue, Position, Reader, ReaderConfig};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
@@ -129,7 +130,7 @@ fn data_lines(content: &[u8]) -> (u64, u64) {
     (lines, blank)
 }
 
-fn file_issue(code: Code, message: impl Into<String>) -> Issue {
+fn file_issue(code: DepositCode, message: impl Into<String>) -> DepositIssue {
     Issue::error(code, Position::default(), message)
 }
 
@@ -172,15 +173,15 @@ pub(crate) fn check_hashed(
     let mut reasons = Vec::new();
     if !mssante_bal::feed::is_operator_id(d.operator) {
         reasons.push(file_issue(
-            Code::DepositOperatorInvalid,
+            DepositCode::OperatorInvalid,
             format!("depositor {:?} is not 1 to 64 of [A-Za-z0-9-]", d.operator),
         ));
     }
     let name = d.file_name.parse::<FeedFileName>();
     match &name {
-        Err(e) => reasons.push(file_issue(Code::DepositFileName, e.to_string())),
+        Err(e) => reasons.push(file_issue(DepositCode::FileName, e.to_string())),
         Ok(n) if n.operator() != d.operator => reasons.push(file_issue(
-            Code::DepositOperatorMismatch,
+            DepositCode::OperatorMismatch,
             format!("the name is for operator {:?}, the file was deposited by {:?}", n.operator(), d.operator),
         )),
         Ok(_) => {}
@@ -188,31 +189,31 @@ pub(crate) fn check_hashed(
     let size = d.content.len() as u64;
     if size > policy.max_size {
         reasons.push(file_issue(
-            Code::DepositTooLarge,
+            DepositCode::TooLarge,
             format!("{size} bytes or more, over the limit of {} bytes", policy.max_size),
         ));
     }
     let (records, blank) = data_lines(d.content);
     if records > policy.max_records {
         reasons.push(file_issue(
-            Code::DepositTooManyRecords,
+            DepositCode::TooManyRecords,
             format!("{records} data lines, more than the limit of {}", policy.max_records),
         ));
     }
     if records > 0 && blank * 100 > records * u64::from(policy.max_blank_percent) {
         reasons.push(file_issue(
-            Code::DepositMostlyBlank,
+            DepositCode::MostlyBlank,
             format!("{blank} of the {records} data lines are blank, more than {} %", policy.max_blank_percent),
         ));
     }
     if d.content.is_empty() {
-        reasons.push(file_issue(Code::DepositEmpty, "the file is empty"));
+        reasons.push(file_issue(DepositCode::Empty, "the file is empty"));
     } else {
         if let Err(e) = simdutf8::compat::from_utf8(d.content) {
             let at = e.valid_up_to();
             let line = 1 + memchr::memchr_iter(b'\n', &d.content[..at]).count() as u64;
             reasons.push(Issue::error(
-                Code::DepositNotUtf8,
+                DepositCode::NotUtf8,
                 Position { byte: at as u64, line, record: line.saturating_sub(1) },
                 format!("invalid UTF-8 at byte {at} (line {line})"),
             ));
@@ -220,22 +221,22 @@ pub(crate) fn check_hashed(
         let config = ReaderConfig { max_line_len: policy.max_line_len, ..ReaderConfig::default() };
         match Reader::with_config(d.content, Format::Feed, config) {
             Ok(_) => {}
-            Err(BalError::NoHeader) => reasons.push(file_issue(Code::DepositEmpty, "the file has no header line")),
+            Err(BalError::NoHeader) => reasons.push(file_issue(DepositCode::Empty, "the file has no header line")),
             Err(e) => reasons.push(Issue::error(
-                Code::DepositHeader,
+                DepositCode::Header,
                 Position { byte: 0, line: 1, record: 0 },
                 format!("{e} ({})", e.code()),
             )),
         }
         if records == 0 && !policy.allow_no_records {
             reasons.push(file_issue(
-                Code::DepositEmpty,
+                DepositCode::Empty,
                 "the file holds no BAL: as the complete set of the operator's BALs it would delete them all",
             ));
         }
     }
     if let Some(earlier) = earlier {
-        reasons.push(file_issue(Code::DepositDuplicate, format!("same content as {earlier:?}, already deposited")));
+        reasons.push(file_issue(DepositCode::Duplicate, format!("same content as {earlier:?}, already deposited")));
     }
     let outcome = if reasons.iter().any(Issue::is_error) { DepositOutcome::Rejected } else { DepositOutcome::Accepted };
     DepositReport {

@@ -28,20 +28,17 @@ pub fn canonical_line(rec: &RawRecord<'_>) -> String {
     s
 }
 
-/// The key of an address: trimmed, lower case.
+/// The key of an address in the directory: trimmed, then
+/// [`address_key`](mssante_types::identity::address_key) (local part in lower
+/// case, domain in its IDNA ASCII form).
 pub fn key_of(address: &str) -> String {
-    address.trim().to_lowercase()
+    key_cow(address).into_owned()
 }
 
-/// The key of an address, borrowed when it is already a key (the common case:
+/// [`key_of`], borrowed when the address is already its key (the common case:
 /// ASCII without capitals or surrounding spaces).
 pub fn key_cow(address: &str) -> std::borrow::Cow<'_, str> {
-    let t = address.trim();
-    if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-        std::borrow::Cow::Borrowed(t)
-    } else {
-        std::borrow::Cow::Owned(t.to_lowercase())
-    }
+    mssante_types::identity::address_key(address.trim())
 }
 
 /// True when a record has exactly this canonical line, compared field by field

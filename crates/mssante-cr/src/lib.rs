@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod deposit;
+pub mod deposit_code;
 pub mod directory;
 pub mod error;
 pub mod integrate;
@@ -49,6 +50,7 @@ pub mod sections;
 pub mod signal;
 pub mod store;
 
+pub use deposit_code::{DepositCode, DepositIssue};
 pub use directory::OperatorBals;
 pub use error::Error;
 pub use ownership::{OperatorRule, Ownership};

@@ -8,6 +8,7 @@
 //! files).
 
 use mssante_bal::liste_blanche::{Dn, ListeBlanche};
+use mssante_types::identity::domain_key_lossy;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How an operator identifier is derived from a certificate DN.
@@ -66,17 +67,15 @@ impl Ownership {
 
     /// Records that `operator` serves `domain`.
     pub fn insert(&mut self, operator: &str, domain: &str) {
-        let d = domain.trim().to_ascii_lowercase();
+        let d = domain_key_lossy(domain.trim()).into_owned();
         self.by_operator.entry(operator.to_owned()).or_default().insert(d.clone());
         self.by_domain.entry(d).or_default().insert(operator.to_owned());
     }
 
-    /// True when `operator` serves `domain` (case-insensitive).
+    /// True when `operator` serves `domain`, comparing keys
+    /// ([`mssante_types::identity`]: IDNA, case).
     pub fn serves(&self, operator: &str, domain: &str) -> bool {
-        let d = domain.trim();
-        self.by_operator.get(operator).is_some_and(|s| {
-            if d.bytes().any(|b| b.is_ascii_uppercase()) { s.contains(&d.to_ascii_lowercase()) } else { s.contains(d) }
-        })
+        self.by_operator.get(operator).is_some_and(|s| s.contains(domain_key_lossy(domain.trim()).as_ref()))
     }
 
     /// The domains of an operator, sorted.
@@ -86,7 +85,7 @@ impl Ownership {
 
     /// The operators serving a domain, sorted.
     pub fn operators_of(&self, domain: &str) -> impl Iterator<Item = &str> {
-        self.by_domain.get(&domain.trim().to_ascii_lowercase()).into_iter().flatten().map(String::as_str)
+        self.by_domain.get(domain_key_lossy(domain.trim()).as_ref()).into_iter().flatten().map(String::as_str)
     }
 
     /// Number of operators.

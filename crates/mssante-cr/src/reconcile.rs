@@ -152,7 +152,7 @@ fn normalise(c: Column, v: &str) -> String {
 }
 
 fn domain_of(address: &str) -> String {
-    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("").trim().to_ascii_lowercase()
+    mssante_types::identity::address_domain_key(address.trim()).into_owned()
 }
 
 /// Reconciles an operator's feed with a public extraction.

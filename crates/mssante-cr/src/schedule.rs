@@ -20,7 +20,7 @@
 //! assert_eq!(s.closed_through(Utc.with_ymd_and_hms(2020, 12, 11, 19, 0, 0).unwrap()), d(11));
 //! ```
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use chrono_tz::Europe::Paris;
 
 /// The integration schedule.
@@ -53,14 +53,12 @@ impl Schedule {
         if local.time() >= self.cutoff { day } else { day.pred_opt().unwrap_or(day) }
     }
 
-    /// The scheduled run of a business date, as an instant (the cut-off in
-    /// Paris; on a daylight-saving gap, the first valid instant after it).
+    /// The scheduled run of a business date, as an instant: the cut-off in
+    /// Paris, by the workspace's one daylight-saving policy
+    /// ([`mssante_types::paris::instant`]: first occurrence of a repeated time,
+    /// a time in the spring gap moved forward by the gap).
     pub fn run_time(&self, date: NaiveDate) -> DateTime<Utc> {
-        let naive = date.and_time(self.cutoff);
-        match Paris.from_local_datetime(&naive) {
-            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-            chrono::LocalResult::None => Utc.from_utc_datetime(&naive),
-        }
+        mssante_types::paris::instant_utc(date, self.cutoff)
     }
 }
 
@@ -103,6 +101,7 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn summer_time_cutoff() {

@@ -1,7 +1,7 @@
 //! Signals for the incident side: a stalled feed, a reconciliation gap.
 //!
-//! A [`Signal`] is plain data (serde), so that `mssante-incident` can turn it
-//! into a draft incident without depending on this crate.
+//! A [`Signal`] is plain data, defined once in `mssante-types`: `mssante-incident`
+//! turns it into a draft incident without depending on this crate.
 //!
 //! The **stalled-feed detector** watches, day after day and per operator, a
 //! digest of the BALs published in the extraction and the content of the
@@ -17,35 +17,7 @@ use mssante_bal::{Column, Format, Item, Reader};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// What a signal is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignalKind {
-    /// Deposits change, the published BALs do not.
-    StalledFeed,
-    /// The operator's feed and the public extraction disagree.
-    ReconciliationGap,
-}
-
-/// A signal about one operator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signal {
-    /// What it is about.
-    pub kind: SignalKind,
-    /// The operator.
-    pub operator: String,
-    /// First day of the observed problem (for a stall: the last day the
-    /// published BALs changed).
-    pub since: NaiveDate,
-    /// Last day observed.
-    pub through: NaiveDate,
-    /// Business dates of the deposits not reflected in the publication (the backlog).
-    pub business_dates: Vec<NaiveDate>,
-    /// Counts that size the problem (e.g. `days_unchanged`, `missing`).
-    pub counts: BTreeMap<String, u64>,
-    /// One sentence, in French, for a draft incident.
-    pub summary: String,
-}
+pub use mssante_types::signal::{Signal, SignalKind};
 
 /// What was seen of one operator on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,39 +135,37 @@ impl StallDetector {
     }
 }
 
-impl Signal {
-    /// A signal from a reconciliation with discrepancies (`None` when it
-    /// reconciles).
-    pub fn from_reconciliation(operator: &str, date: NaiveDate, r: &Reconciliation) -> Option<Signal> {
-        let gaps = r.missing + r.unexpected + r.differing + r.published_despite_rule;
-        if gaps == 0 {
-            return None;
-        }
-        let counts = [
-            ("missing", r.missing),
-            ("unexpected", r.unexpected),
-            ("differing", r.differing),
-            ("published_despite_rule", r.published_despite_rule),
-            ("expected", r.expected),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        Some(Signal {
-            kind: SignalKind::ReconciliationGap,
-            operator: operator.to_owned(),
-            since: date,
-            through: date,
-            business_dates: vec![date],
-            counts,
-            summary: format!(
-                "{gaps} BAL de l'opérateur {operator} ne correspondent pas à l'extraction publique du {} ({} manquante(s), {} inattendue(s), {} différente(s), {} publiée(s) malgré les règles)",
-                date.format("%d/%m/%Y"),
-                r.missing,
-                r.unexpected,
-                r.differing,
-                r.published_despite_rule
-            ),
-        })
+/// A signal from a reconciliation with discrepancies (`None` when it
+/// reconciles).
+pub fn from_reconciliation(operator: &str, date: NaiveDate, r: &Reconciliation) -> Option<Signal> {
+    let gaps = r.missing + r.unexpected + r.differing + r.published_despite_rule;
+    if gaps == 0 {
+        return None;
     }
+    let counts = [
+        ("missing", r.missing),
+        ("unexpected", r.unexpected),
+        ("differing", r.differing),
+        ("published_despite_rule", r.published_despite_rule),
+        ("expected", r.expected),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Some(Signal {
+        kind: SignalKind::ReconciliationGap,
+        operator: operator.to_owned(),
+        since: date,
+        through: date,
+        business_dates: vec![date],
+        counts,
+        summary: format!(
+            "{gaps} BAL de l'opérateur {operator} ne correspondent pas à l'extraction publique du {} ({} manquante(s), {} inattendue(s), {} différente(s), {} publiée(s) malgré les règles)",
+            date.format("%d/%m/%Y"),
+            r.missing,
+            r.unexpected,
+            r.differing,
+            r.published_despite_rule
+        ),
+    })
 }

@@ -175,8 +175,15 @@ fn date() -> impl Strategy<Value = NaiveDate> {
 }
 
 fn issue(line: u64) -> impl Strategy<Value = Issue> {
+    issue_of(line, Code::ALL)
+}
+
+fn issue_of<C: mssante_bal::StableCode + std::fmt::Debug>(
+    line: u64,
+    all: &'static [C],
+) -> impl Strategy<Value = Issue<C>> {
     (
-        prop::sample::select(Code::ALL.to_vec()),
+        prop::sample::select(all.to_vec()),
         any::<bool>(),
         any::<u32>(),
         any::<u32>(),
@@ -203,7 +210,10 @@ fn deposit_report() -> impl Strategy<Value = DepositReport> {
         "[0-9a-f]{64}",
         any::<bool>(),
         any::<u64>(),
-        prop::collection::vec(any::<u32>().prop_flat_map(|l| issue(u64::from(l))), 0..4),
+        prop::collection::vec(
+            any::<u32>().prop_flat_map(|l| issue_of(u64::from(l), mssante_cr::DepositCode::ALL)),
+            0..4,
+        ),
     )
         .prop_map(
             |(file_name, operator, deposited_at, business_date, generated_at, size, sha256, ok, records, reasons)| {

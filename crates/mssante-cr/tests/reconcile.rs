@@ -4,9 +4,9 @@ mod common;
 
 use common::{World, date};
 use mssante_bal::{Column, Format, Layout, parse_flag};
+use mssante_cr::SignalKind;
 use mssante_cr::reconcile::{Finding, PublicationRules, diff_by_operator, reconcile};
 use mssante_cr::signal::{Observation, StallDetector, published_digests};
-use mssante_cr::{Signal, SignalKind};
 
 /// The extraction line the directory would publish for a feed line.
 fn published(feed_line: &str) -> String {
@@ -77,7 +77,7 @@ fn missing_unexpected_differing_and_red_list() {
     assert!(r2.domains.len() >= r.domains.len());
     assert!(r2.adds_up());
 
-    let s = Signal::from_reconciliation(&world.operators[0], date(2020, 12, 4), &r).unwrap();
+    let s = mssante_cr::signal::from_reconciliation(&world.operators[0], date(2020, 12, 4), &r).unwrap();
     assert_eq!(s.kind, SignalKind::ReconciliationGap);
     assert_eq!(s.counts["missing"], 1);
     // Publishing red-listed BALs is allowed by a configured rule.

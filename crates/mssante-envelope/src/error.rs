@@ -1,7 +1,38 @@
 //! The crate's error type.
 
-/// Why an envelope cannot be built or read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+use crate::retry::Reply;
+use std::fmt;
+
+/// The step of an SMTP exchange a reply answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// The server's greeting (`220`).
+    Greeting,
+    /// `EHLO`.
+    Ehlo,
+    /// `MAIL FROM`.
+    MailFrom,
+    /// `DATA` (the `354` go-ahead).
+    Data,
+    /// `QUIT`.
+    Quit,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Greeting => "greeting",
+            Stage::Ehlo => "EHLO",
+            Stage::MailFrom => "MAIL FROM",
+            Stage::Data => "DATA",
+            Stage::Quit => "QUIT",
+        })
+    }
+}
+
+/// Why an envelope cannot be built or read, or an SMTP exchange failed.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A command line does not parse.
@@ -69,9 +100,24 @@ pub enum Error {
     /// A budget that cannot be honoured (e.g. a lane left without capacity).
     #[error("budget: {0}")]
     Budget(String),
-    /// An SMTP exchange failed.
-    #[error("SMTP: {0}")]
-    Smtp(String),
+    /// The server refused a step of the exchange; the reply is kept whole
+    /// (classify it with [`Reply::class`]).
+    #[error("SMTP {stage} refused: {reply}")]
+    Rejected {
+        /// The step refused.
+        stage: Stage,
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// Reading from or writing to the connection failed.
+    #[error("SMTP connection: {0}")]
+    Io(#[from] std::io::Error),
+    /// The server closed the connection in the middle of the exchange.
+    #[error("SMTP: the server closed the connection")]
+    Closed,
+    /// The message needs an extension the server does not offer.
+    #[error("SMTP: the server does not offer {0}, needed by this message")]
+    MissingExtension(&'static str),
 }
 
 impl Error {
@@ -89,7 +135,10 @@ impl Error {
             Error::BoundaryInBody(_) => "M609",
             Error::TooLarge { .. } => "M610",
             Error::Budget(_) => "M611",
-            Error::Smtp(_) => "M612",
+            Error::Rejected { .. } => "M612",
+            Error::Io(_) => "M613",
+            Error::Closed => "M614",
+            Error::MissingExtension(_) => "M615",
         }
     }
 }

@@ -58,4 +58,4 @@ pub mod throttle;
 pub mod xtext;
 
 pub use envelope::{Envelope, Notify, Recipient, Ret, ReversePath};
-pub use error::Error;
+pub use error::{Error, Stage};

@@ -38,6 +38,16 @@ pub struct Reply {
     pub text: String,
 }
 
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some((c, s, d)) = self.enhanced {
+            write!(f, " {c}.{s}.{d}")?;
+        }
+        write!(f, " {}", self.text)
+    }
+}
+
 impl Reply {
     /// Parses `NNN[ -][c.s.d ]text`.
     pub fn parse(line: &str) -> Result<Reply, Error> {

@@ -128,9 +128,11 @@ pub struct Plan {
     pub refused: Vec<Refused>,
 }
 
-/// A domain in its comparison form: IDNA to ASCII (UTS #46, which also
-/// lower-cases), e.g. `Hôpital.MSSante.fr` → `xn--hpital-9ua.mssante.fr`.
-/// Already-normal ASCII domains are borrowed, not copied.
+/// A domain in its comparison form, the workspace's one domain key
+/// ([`mssante_types::identity::domain_key`]: IDNA to ASCII, UTS #46, which also
+/// lower-cases), e.g. `Hôpital.MSSante.fr` → `xn--hpital-ixa.mssante.fr`.
+/// Already-normal ASCII domains are borrowed, not copied. A domain IDNA refuses
+/// is a [`Refusal::Syntax`].
 ///
 /// ```
 /// use mssante_envelope::route::normalize_domain;
@@ -139,14 +141,7 @@ pub struct Plan {
 /// assert!(normalize_domain("xn--a.mssante.fr").is_err());
 /// ```
 pub fn normalize_domain(domain: &str) -> Result<Cow<'_, str>, Refusal> {
-    let plain = domain.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        && !domain.split('.').any(|label| label.starts_with("xn--"));
-    if plain {
-        return Ok(Cow::Borrowed(domain));
-    }
-    idna::domain_to_ascii(domain)
-        .map(Cow::Owned)
-        .map_err(|_| Refusal::Syntax(format!("{domain:?} is not a valid internationalised domain name")))
+    mssante_types::identity::domain_key(domain).map_err(|e| Refusal::Syntax(e.to_string()))
 }
 
 /// The liste blanche indexed for routing: each domain (IDNA-normalised) to its

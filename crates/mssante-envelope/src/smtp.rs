@@ -7,7 +7,7 @@
 //! `SMTPUTF8` before sending, and dot-stuffs the message.
 
 use crate::envelope::Envelope;
-use crate::error::Error;
+use crate::error::{Error, Stage};
 use crate::retry::{Class, Reply};
 use std::io::{BufRead, BufReader, Read, Write};
 
@@ -69,9 +69,9 @@ impl<S: Read + Write> Session<S> {
         }
         let mut s = Session { io: BufReader::new(stream), extensions: Extensions::default() };
         let (greeting, _) = s.reply()?;
-        expect(&greeting, 220, "greeting")?;
+        expect(greeting, 220, Stage::Greeting)?;
         let (reply, lines) = s.command(&format!("EHLO {client_name}"))?;
-        expect(&reply, 250, "EHLO")?;
+        expect(reply, 250, Stage::Ehlo)?;
         s.extensions = Extensions::parse(&lines);
         Ok(s)
     }
@@ -93,7 +93,7 @@ impl<S: Read + Write> Session<S> {
             }
         }
         if envelope.needs_smtputf8() && !ext.smtputf8 {
-            return Err(Error::Smtp("the server does not offer SMTPUTF8, needed by a non-ASCII address".into()));
+            return Err(Error::MissingExtension("SMTPUTF8"));
         }
         let dsn_sent = ext.dsn && envelope.has_dsn();
         let stripped;
@@ -111,7 +111,7 @@ impl<S: Read + Write> Session<S> {
         let (reply, _) = self.command(&mail)?;
         if reply.class() != Class::Success {
             self.command("RSET")?;
-            return Err(Error::Smtp(format!("MAIL FROM refused: {} {}", reply.code, reply.text)));
+            return Err(Error::Rejected { stage: Stage::MailFrom, reply });
         }
         let mut accepted = Vec::new();
         let mut refused = Vec::new();
@@ -130,15 +130,15 @@ impl<S: Read + Write> Session<S> {
         let (reply, _) = self.command("DATA")?;
         if reply.code != 354 {
             self.command("RSET")?;
-            return Err(Error::Smtp(format!("DATA refused: {} {}", reply.code, reply.text)));
+            return Err(Error::Rejected { stage: Stage::Data, reply });
         }
         let mut body = dot_stuff(message);
         if !body.ends_with(b"\r\n") {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(b".\r\n");
-        self.io.get_mut().write_all(&body).map_err(io)?;
-        self.io.get_mut().flush().map_err(io)?;
+        self.io.get_mut().write_all(&body)?;
+        self.io.get_mut().flush()?;
         let (reply, _) = self.reply()?;
         Ok(Delivery { accepted, refused, data: Some(reply), dsn_sent })
     }
@@ -146,12 +146,12 @@ impl<S: Read + Write> Session<S> {
     /// Says `QUIT`.
     pub fn quit(mut self) -> Result<(), Error> {
         let (reply, _) = self.command("QUIT")?;
-        expect(&reply, 221, "QUIT")
+        expect(reply, 221, Stage::Quit)
     }
 
     fn command(&mut self, line: &str) -> Result<(Reply, Vec<String>), Error> {
         let w = self.io.get_mut();
-        w.write_all(line.as_bytes()).and_then(|()| w.write_all(b"\r\n")).and_then(|()| w.flush()).map_err(io)?;
+        w.write_all(line.as_bytes()).and_then(|()| w.write_all(b"\r\n")).and_then(|()| w.flush())?;
         self.reply()
     }
 
@@ -161,9 +161,9 @@ impl<S: Read + Write> Session<S> {
         let mut texts = Vec::new();
         loop {
             let mut line = String::new();
-            let n = (&mut self.io).take(4096).read_line(&mut line).map_err(io)?;
+            let n = (&mut self.io).take(4096).read_line(&mut line)?;
             if n == 0 {
-                return Err(Error::Smtp("connection closed".into()));
+                return Err(Error::Closed);
             }
             let line = line.trim_end_matches(['\r', '\n']);
             let reply = Reply::parse(line)?;
@@ -175,12 +175,8 @@ impl<S: Read + Write> Session<S> {
     }
 }
 
-fn expect(reply: &Reply, code: u16, what: &str) -> Result<(), Error> {
-    if reply.code == code { Ok(()) } else { Err(Error::Smtp(format!("{what}: {} {}", reply.code, reply.text))) }
-}
-
-fn io(e: std::io::Error) -> Error {
-    Error::Smtp(e.to_string())
+fn expect(reply: Reply, code: u16, stage: Stage) -> Result<(), Error> {
+    if reply.code == code { Ok(()) } else { Err(Error::Rejected { stage, reply }) }
 }
 
 /// Doubles a leading `.` on every line (RFC 5321 §4.5.2).

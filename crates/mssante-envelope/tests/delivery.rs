@@ -228,3 +228,27 @@ fn the_server_size_limit_is_honoured_before_sending() {
     session.quit().unwrap();
     assert_eq!(received(&server, 1).1, small.bytes);
 }
+
+#[test]
+fn a_refused_sender_is_a_typed_rejection_with_the_server_reply() {
+    let server = start();
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut session = Session::open(stream, "client.operateur-exemple.mssante.fr").unwrap();
+    let refused = Draft::notice(mb("interdit@operateur-exemple.mssante.fr"), "non", "non\r\n")
+        .to(mb("bal-admin@operateur-exemple.mssante.fr"))
+        .build()
+        .unwrap();
+    match session.send(&refused.envelope, &refused.bytes).unwrap_err() {
+        mssante_envelope::Error::Rejected { stage, reply } => {
+            assert_eq!(stage, mssante_envelope::Stage::MailFrom);
+            assert_eq!((reply.code, reply.enhanced), (550, Some((5, 7, 1))), "{reply}");
+            assert_eq!(reply.class(), mssante_envelope::retry::Class::Permanent);
+        }
+        e => panic!("expected a typed rejection, got {e:?}"),
+    }
+    // RSET was sent: the session goes on.
+    let ok = Draft::notice(from(), "ok", "ok\r\n").to(mb("bal-admin@operateur-exemple.mssante.fr")).build().unwrap();
+    assert_eq!(session.send(&ok.envelope, &ok.bytes).unwrap().accepted, [0]);
+    session.quit().unwrap();
+}

@@ -200,7 +200,7 @@ fn disposition_notification_and_dsn_on_request() {
 #[test]
 fn injection_is_refused_with_the_field_and_offset() {
     let e = Mailbox::new("a@b.fr\r\nBcc: z@evil.fr").unwrap_err();
-    assert_eq!(e, Error::Control { field: "address".into(), offset: 6, character: '\r' });
+    assert!(matches!(e, Error::Control { ref field, offset: 6, character: '\r' } if field == "address"), "{e:?}");
     assert_eq!(e.code(), "M606");
     let e = Mailbox::named("Dr X\nBcc: z@evil.fr", "x@medecin.mssante.fr").unwrap_err();
     assert!(matches!(e, Error::Control { ref field, offset: 4, character: '\n' } if field == "display name"));
@@ -229,7 +229,7 @@ fn injection_is_refused_with_the_field_and_offset() {
         .boundary("b1")
         .build()
         .unwrap_err();
-    assert_eq!(e, Error::BoundaryInBody("b1".into()));
+    assert!(matches!(e, Error::BoundaryInBody(ref b) if b == "b1"), "{e:?}");
     assert!(matches!(Draft::new(mb("a@operateur-exemple.mssante.fr"), "s", "t").build(), Err(Error::NoRecipient)));
 }
 
@@ -239,8 +239,9 @@ fn the_size_limit_is_checked() {
         draft().attachment(Attachment::new("application/octet-stream", "big.bin", vec![7u8; 30_000])).build().unwrap();
     let size = built.bytes.len() as u64;
     assert!(size > 40_000, "base64 grows the attachment");
-    assert_eq!(built.check_size(size), Ok(()));
-    assert_eq!(built.check_size(size - 1), Err(Error::TooLarge { size, limit: size - 1 }));
+    assert!(built.check_size(size).is_ok());
+    let e = built.check_size(size - 1).unwrap_err();
+    assert!(matches!(e, Error::TooLarge { size: s, limit } if s == size && limit == size - 1), "{e:?}");
     // Per destination operator: one operator declares a small limit.
     use mssante_envelope::route::Destination;
     use mssante_envelope::throttle::{Budget, Budgets};
@@ -249,11 +250,9 @@ fn the_size_limit_is_checked() {
     let budgets = Budgets::default()
         .with("mta1.petit.example", Budget { max_message_size: 32_000, ..Budget::default() })
         .unwrap();
-    assert_eq!(
-        built.check_size(budgets.for_destination(&small).max_message_size),
-        Err(Error::TooLarge { size, limit: 32_000 })
-    );
-    assert_eq!(built.check_size(budgets.for_destination(&other).max_message_size), Ok(()));
+    let e = built.check_size(budgets.for_destination(&small).max_message_size).unwrap_err();
+    assert!(matches!(e, Error::TooLarge { size: s, limit: 32_000 } if s == size), "{e:?}");
+    assert!(built.check_size(budgets.for_destination(&other).max_message_size).is_ok());
 }
 
 fn any_text() -> impl Strategy<Value = String> {

@@ -1,43 +1,14 @@
 //! From a signal of `mssante-cr` (a stalled feed, a reconciliation gap) to a
 //! draft incident.
 //!
-//! The crates stay acyclic: [`FeedSignal`] has the JSON shape of
-//! `mssante_cr::Signal`, so a signal serialised by one is read by the other.
+//! The [`Signal`] type is the one `mssante-cr` produces (defined once in
+//! `mssante-types`), so the crates stay acyclic and cannot drift apart.
 
 use crate::date::{DayMonth, Style, When};
 use crate::model::{Block, Incident, Label, Section};
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
-/// What a signal is about (same values as `mssante_cr::SignalKind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeedSignalKind {
-    /// Deposits change, published BALs do not.
-    StalledFeed,
-    /// Feed and extraction disagree.
-    ReconciliationGap,
-}
-
-/// A signal about one operator (same JSON as `mssante_cr::Signal`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FeedSignal {
-    /// Kind.
-    pub kind: FeedSignalKind,
-    /// Operator.
-    pub operator: String,
-    /// Start of the problem.
-    pub since: NaiveDate,
-    /// Last day observed.
-    pub through: NaiveDate,
-    /// Business dates concerned.
-    pub business_dates: Vec<NaiveDate>,
-    /// Sizes.
-    pub counts: BTreeMap<String, u64>,
-    /// One French sentence.
-    pub summary: String,
-}
+pub use mssante_types::signal::{Signal, SignalKind};
 
 fn words(d: NaiveDate) -> DayMonth {
     DayMonth { day: d.day(), month: d.month(), year: Some(d.year()), style: Style::Words, padded: false }
@@ -52,19 +23,19 @@ fn numeric(d: NaiveDate) -> DayMonth {
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use mssante_incident::bridge::{draft_incident, FeedSignal, FeedSignalKind};
+/// use mssante_incident::bridge::{draft_incident, Signal, SignalKind};
 /// let d = |n| NaiveDate::from_ymd_opt(2020, 12, n).unwrap();
-/// let s = FeedSignal { kind: FeedSignalKind::StalledFeed, operator: "OPE-1".into(), since: d(3), through: d(8),
+/// let s = Signal { kind: SignalKind::StalledFeed, operator: "OPE-1".into(), since: d(3), through: d(8),
 ///     business_dates: vec![d(4), d(5), d(7)], counts: Default::default(), summary: "Les BAL publiées ne changent plus.".into() };
 /// let i = draft_incident(&s, "1");
 /// let b = i.facts().backlog.as_ref().unwrap();
 /// assert_eq!(b.pending, [d(4), d(5), d(7)]);
 /// assert_eq!(i.facts().lifecycle.steps()[0].at.date_naive(), d(3));
 /// ```
-pub fn draft_incident(s: &FeedSignal, id: &str) -> Incident {
+pub fn draft_incident(s: &Signal, id: &str) -> Incident {
     let since = When::Since { date: numeric(s.since) };
     match s.kind {
-        FeedSignalKind::StalledFeed => {
+        SignalKind::StalledFeed => {
             let mut blocks = vec![Block::Paragraph(s.summary.clone())];
             if !s.business_dates.is_empty() {
                 let dates = When::AllOf { dates: s.business_dates.iter().copied().map(words).collect() };
@@ -87,11 +58,20 @@ pub fn draft_incident(s: &FeedSignal, id: &str) -> Incident {
                 s.through,
             )
         }
-        FeedSignalKind::ReconciliationGap => Incident::new(
+        SignalKind::ReconciliationGap => Incident::new(
             id,
             Label::New,
             format!("Écarts entre les BAL de l’opérateur {} et l’extraction publique", s.operator),
             format!("écarts constatés le {}", numeric(s.through)),
+            vec![Section { title: "Description".into(), blocks: vec![Block::Paragraph(s.summary.clone())] }],
+            s.through,
+        ),
+        // A kind added later: a draft that carries the signal's own sentence.
+        _ => Incident::new(
+            id,
+            Label::New,
+            format!("Signal sur l’alimentation de l’opérateur {}", s.operator),
+            format!("constaté le {}", numeric(s.through)),
             vec![Section { title: "Description".into(), blocks: vec![Block::Paragraph(s.summary.clone())] }],
             s.through,
         ),

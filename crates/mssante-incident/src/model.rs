@@ -10,8 +10,7 @@
 use crate::date::{When, find_all};
 use crate::lifecycle::{Lifecycle, State};
 use crate::priority::{Level, PriorityMatrix};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
-use chrono_tz::Europe::Paris;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 /// The label of an incident in a notice.
@@ -305,18 +304,15 @@ pub struct Notice {
     pub sender: String,
 }
 
-/// Midnight (or a time) of a day in Paris.
+/// A time of a day in Paris ([`mssante_types::paris::instant`]: the workspace's
+/// one daylight-saving policy).
 pub fn paris(day: NaiveDate, time: NaiveTime) -> DateTime<FixedOffset> {
-    let naive = day.and_time(time);
-    match Paris.from_local_datetime(&naive).earliest() {
-        Some(t) => t.fixed_offset(),
-        None => FixedOffset::east_opt(3600).and_then(|o| o.from_local_datetime(&naive).earliest()).unwrap_or_default(),
-    }
+    mssante_types::paris::instant(day.and_time(time))
 }
 
 /// Midnight of a day in Paris.
 pub fn midnight(day: NaiveDate) -> DateTime<FixedOffset> {
-    paris(day, NaiveTime::MIN)
+    mssante_types::paris::midnight(day)
 }
 
 fn fold(s: &str) -> String {

@@ -14,6 +14,7 @@
 //! literals (`user@[192.0.2.1]`) are refused: an MSSanté address always names a
 //! domain of the trust space.
 
+use mssante_types::identity::{address_key, domain_key_lossy, same_address, same_domain};
 use nom::branch::alt;
 use nom::bytes::complete::{take_while_m_n, take_while1};
 use nom::character::complete::char;
@@ -117,23 +118,20 @@ fn check_domain(d: &str) -> Result<(), AddressError> {
     Ok(())
 }
 
-/// Compares two domains ignoring case (ASCII and Unicode simple lowercase).
-fn domain_eq(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
-    }
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
-}
-
 fn domain_hash<H: Hasher>(d: &str, state: &mut H) {
-    for c in d.chars().flat_map(char::to_lowercase) {
-        state.write_u32(c as u32);
+    if d.is_ascii() {
+        for b in d.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    } else {
+        state.write(domain_key_lossy(d).as_bytes());
     }
     state.write_u8(0xff);
 }
 
 /// A domain name (e.g. `medecin.mssante.fr`), spelled as written; equality and
-/// hashing ignore case.
+/// hashing compare keys ([`mssante_types::identity`]: IDNA to ASCII, lower case),
+/// so `Hôpital.mssante.fr` equals `xn--hpital-ixa.mssante.fr`.
 #[derive(Debug, Clone, Eq)]
 pub struct Domain<'a> {
     text: Cow<'a, str>,
@@ -161,21 +159,19 @@ impl<'a> Domain<'a> {
         &self.text
     }
 
-    /// The domain in lower case (allocates).
-    pub fn to_lowercase(&self) -> String {
-        self.text.to_lowercase()
+    /// The comparison key of the domain ([`mssante_types::identity`]): IDNA to
+    /// ASCII, lower case; borrowed when the domain is already its key.
+    pub fn key(&self) -> Cow<'_, str> {
+        domain_key_lossy(&self.text)
     }
 
-    /// True when the domain is `suffix` or a sub-domain of it (case-insensitive).
+    /// True when the domain is `suffix` or a sub-domain of it, comparing keys.
     pub fn is_within(&self, suffix: &str) -> bool {
-        let t: &str = &self.text;
-        if t.len() == suffix.len() {
-            return domain_eq(t, suffix);
-        }
-        t.len() > suffix.len()
-            && t.is_char_boundary(t.len() - suffix.len())
-            && domain_eq(&t[t.len() - suffix.len()..], suffix)
-            && t.as_bytes()[t.len() - suffix.len() - 1] == b'.'
+        let (t, suffix) = (self.key(), domain_key_lossy(suffix));
+        t == suffix
+            || (t.len() > suffix.len()
+                && t.ends_with(suffix.as_ref())
+                && t.as_bytes()[t.len() - suffix.len() - 1] == b'.')
     }
 
     /// Copies any borrowed data.
@@ -186,7 +182,7 @@ impl<'a> Domain<'a> {
 
 impl PartialEq for Domain<'_> {
     fn eq(&self, other: &Self) -> bool {
-        domain_eq(&self.text, &other.text)
+        same_domain(&self.text, &other.text)
     }
 }
 
@@ -204,8 +200,8 @@ impl fmt::Display for Domain<'_> {
 
 /// An MSSanté address: an RFC 5321 mailbox, spelled as written.
 ///
-/// Equality and hashing compare the local part exactly and the domain without case
-/// (RFC 5321 leaves the local part's case to the receiving host).
+/// Equality and hashing compare keys ([`mssante_types::identity`]): the local
+/// part without case, the domain in its IDNA ASCII form, as the directory does.
 #[derive(Debug, Clone, Eq)]
 pub struct Address<'a> {
     text: Cow<'a, str>,
@@ -381,10 +377,11 @@ impl<'a> Address<'a> {
         !self.text.is_ascii()
     }
 
-    /// The address entirely in lower case, the key used to count distinct
-    /// addresses (allocates).
-    pub fn to_lowercase(&self) -> String {
-        self.text.to_lowercase()
+    /// The comparison key of the address ([`mssante_types::identity`]): local
+    /// part in lower case, domain in its IDNA ASCII form; borrowed when the
+    /// address is already its key.
+    pub fn key(&self) -> Cow<'_, str> {
+        address_key(&self.text)
     }
 
     /// Copies any borrowed data.
@@ -395,14 +392,25 @@ impl<'a> Address<'a> {
 
 impl PartialEq for Address<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.local_part() == other.local_part() && domain_eq(&self.text[self.at + 1..], &other.text[other.at + 1..])
+        same_address(&self.text, &other.text)
     }
 }
 
 impl Hash for Address<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.local_part().hash(state);
-        domain_hash(&self.text[self.at + 1..], state);
+        if self.text.is_ascii() {
+            for b in self.local_part().bytes() {
+                state.write_u8(b.to_ascii_lowercase());
+            }
+            state.write_u8(b'@');
+            domain_hash(&self.text[self.at + 1..], state);
+        } else {
+            let key = self.key();
+            let at = key.rfind('@').unwrap_or(key.len());
+            state.write(&key.as_bytes()[..at]);
+            state.write_u8(b'@');
+            domain_hash(&key[(at + 1).min(key.len())..], state);
+        }
     }
 }
 
@@ -467,10 +475,17 @@ mod tests {
     }
 
     #[test]
-    fn domain_comparison_ignores_case_local_part_does_not() {
+    fn comparison_uses_the_workspace_keys() {
+        use std::collections::HashSet;
         let a = Address::parse("Jean@EXEMPLE.mssante.fr").unwrap();
         assert_eq!(a, Address::parse("Jean@exemple.MSSANTE.FR").unwrap());
-        assert_ne!(a, Address::parse("jean@exemple.mssante.fr").unwrap());
+        assert_eq!(a, Address::parse("jean@exemple.mssante.fr").unwrap());
+        assert_ne!(a, Address::parse("jeanne@exemple.mssante.fr").unwrap());
+        let u = Address::parse("Élise@Hôpital.mssante.fr").unwrap();
+        let x = Address::parse("élise@xn--hpital-ixa.MSSANTE.fr").unwrap();
+        assert_eq!(u, x);
+        assert_eq!(HashSet::from([u.clone(), x.clone()]).len(), 1);
+        assert!(Domain::parse("ch.hôpital.mssante.fr").unwrap().is_within("xn--hpital-ixa.mssante.fr"));
         let d = Domain::parse("ch.exemple.mssante.fr").unwrap();
         assert!(d.is_within("MSSANTE.fr"));
         assert!(!d.is_within("ante.fr"));

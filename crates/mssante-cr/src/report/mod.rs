@@ -32,6 +32,7 @@ pub fn pipe_kind(text: &str) -> Option<ReportKind> {
     }
 }
 
+use crate::deposit_code::DepositIssue;
 use chrono::{DateTime, NaiveDate, Utc};
 use mssante_bal::{Code, Issue, Severity};
 use serde::{Deserialize, Serialize};
@@ -68,7 +69,7 @@ pub struct DepositReport {
     /// Data lines (the header excluded), counted even when the file is rejected.
     pub records: u64,
     /// Every reason for a rejection (errors) and remarks (warnings).
-    pub reasons: Vec<Issue>,
+    pub reasons: Vec<DepositIssue>,
 }
 
 impl DepositReport {

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::schedule::{format_time, parse_time};
 use crate::sections::{DocWriter, Document, Row, Section};
 use chrono::NaiveDate;
-use mssante_bal::{Code, Issue, Position, Severity};
+use mssante_bal::{Code, Issue, Position, Severity, StableCode};
 use std::collections::HashMap;
 
 /// Magic line of a CR de dépôt.
@@ -138,7 +138,7 @@ impl<'a> RowWriters<'a> {
     }
 }
 
-fn write_issue(w: &mut DocWriter<'_>, i: &Issue) {
+fn write_issue<C: StableCode>(w: &mut DocWriter<'_>, i: &Issue<C>) {
     w.row(&[
         i.position.line.to_string(),
         i.position.record.to_string(),
@@ -150,7 +150,7 @@ fn write_issue(w: &mut DocWriter<'_>, i: &Issue) {
     ]);
 }
 
-fn read_issue(s: &Section, r: &Row) -> Result<Issue, Error> {
+fn read_issue<C: StableCode>(s: &Section, r: &Row) -> Result<Issue<C>, Error> {
     let num = |v: &str| v.parse::<u64>().ok();
     let severity = r.parse(s.col("Gravite")?, |v| match v {
         "erreur" => Some(Severity::Error),
@@ -159,7 +159,7 @@ fn read_issue(s: &Section, r: &Row) -> Result<Issue, Error> {
     })?;
     let column = r.get(s.col("Colonne")?);
     Ok(Issue {
-        code: r.parse(s.col("Code")?, Code::from_code)?,
+        code: r.parse(s.col("Code")?, C::from_code)?,
         severity,
         position: Position {
             line: r.parse(s.col("Ligne")?, num)?,

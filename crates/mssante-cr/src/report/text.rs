@@ -3,14 +3,14 @@
 use super::{DepositOutcome, DepositReport, IntegrationReport, IntegrationSummary, IssueCount, Outcome, Totals};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
-use mssante_bal::{Issue, Severity};
+use mssante_bal::{Issue, Severity, StableCode};
 use std::fmt::Write as _;
 
 fn when(t: DateTime<Utc>) -> String {
     t.with_timezone(&Paris).format("%d/%m/%Y à %Hh%M (heure de Paris)").to_string()
 }
 
-fn issue_line(out: &mut String, i: &Issue) {
+fn issue_line<C: StableCode>(out: &mut String, i: &Issue<C>) {
     let sev = match i.severity {
         Severity::Error => "erreur",
         Severity::Warning => "avertissement",

@@ -9,7 +9,8 @@ them).
 aiosmtpd does not implement DSN (RFC 3461): this server advertises it and keeps
 the DSN parameters (RET, ENVID, NOTIFY, ORCPT) of each command as received, so
 that the test can check them; it refuses recipients whose local part starts
-with "inconnu" with 550 5.1.1.
+with "inconnu" with 550 5.1.1, and senders whose local part starts with
+"interdit" with 550 5.7.1.
 """
 
 import asyncio
@@ -50,6 +51,13 @@ class Handler:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         return responses[:-1] + ["250-DSN", responses[-1]]
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.lower().startswith("interdit"):
+            return "550 5.7.1 Sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("inconnu"):
