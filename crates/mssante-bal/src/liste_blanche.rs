@@ -100,7 +100,9 @@ impl ListeBlanche {
     /// Parses a whole document.
     pub fn parse(data: &[u8]) -> Result<ListeBlanche, Error> {
         let mut reader = quick_xml::Reader::from_reader(data);
-        reader.config_mut().trim_text(true);
+        // Values are trimmed whole at their end tag: a text event may now stop
+        // at a reference (`A &amp; B` is three events), so events are not trimmed.
+        reader.config_mut().trim_text(false);
         let mut lb = ListeBlanche::default();
         let mut buf = Vec::new();
         let mut stack: Vec<Vec<u8>> = Vec::new();
@@ -141,18 +143,37 @@ impl ListeBlanche {
                     stack.push(name);
                 }
                 Event::Text(t) => {
-                    let s = t.unescape().map_err(|e| Error::Xml {
+                    let s = t.decode().map_err(|e| Error::Xml {
                         byte: at as u64,
                         line: line_at(data, at, &mut line_cache),
                         message: e.to_string(),
                     })?;
                     text.push_str(&s);
                 }
+                // `&amp;`, `&#233;`…: reported apart from the text since quick-xml 0.38.
+                Event::GeneralRef(r) => {
+                    let mut bad = |message: String| Error::Xml { byte: at as u64, line: line_at(data, at, &mut line_cache), message };
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => text.push(c),
+                        Ok(None) => {
+                            let name = r.decode().map_err(|e| bad(e.to_string()))?;
+                            match quick_xml::escape::resolve_predefined_entity(&name) {
+                                Some(v) => text.push_str(v),
+                                None => return Err(bad(format!("unknown entity &{name};"))),
+                            }
+                        }
+                        Err(e) => return Err(bad(e.to_string())),
+                    }
+                }
                 Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c)),
                 Event::End(e) => {
                     let name = e.local_name().as_ref().to_vec();
                     stack.pop();
-                    let value = std::mem::take(&mut text);
+                    let value = {
+                        let t = text.trim();
+                        if t.len() == text.len() { std::mem::take(&mut text) } else { t.to_owned() }
+                    };
+                    text.clear();
                     match (name.as_slice(), current.as_mut()) {
                         (b"Nom", Some(p)) => p.name = Some(value),
                         (b"Description", Some(p)) => p.description = value,
@@ -343,6 +364,20 @@ mod tests {
             s.push_str("</ListeDomaines>\n</ListeBlancheMSSante>\n");
         }
         s
+    }
+
+    /// quick-xml ≥ 0.38 reports references apart from the text: predefined
+    /// entities and character references are resolved into the value, an
+    /// unknown entity makes the document unusable (as before the upgrade).
+    #[test]
+    fn references_are_resolved_into_the_text() {
+        let entry = "<Domaine><Nom>a.mssante.fr</Nom><Description>A &amp; B &#233;&#x20;&lt;x&gt;</Description>\
+                     <DNCertificatOperateur>CN=m,O=A &amp; B,C=FR</DNCertificatOperateur></Domaine>\n";
+        let lb = ListeBlanche::parse(doc(entry, true).as_bytes()).unwrap();
+        assert_eq!(lb.entries()[0].description, "A & B é <x>");
+        assert_eq!(lb.entries()[0].dn.get("O"), Some("A & B"));
+        let unknown = entry.replace("&amp; B &#233;", "&inconnu;");
+        assert!(matches!(ListeBlanche::parse(doc(&unknown, true).as_bytes()), Err(Error::Xml { .. })));
     }
 
     fn entry(name: &str, dn: &str) -> String {

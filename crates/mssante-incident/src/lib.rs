@@ -30,6 +30,7 @@
 
 pub mod bridge;
 pub mod date;
+pub mod error;
 pub mod export;
 pub mod lifecycle;
 pub mod model;
@@ -37,5 +38,6 @@ pub mod parse;
 pub mod priority;
 pub mod render;
 
+pub use error::{Error, IncidentCode};
 pub use lifecycle::{Lifecycle, State};
 pub use model::{Incident, Label, Notice};

@@ -19,20 +19,23 @@
 use crate::date::find_all;
 use crate::model::{Audience, Block, Incident, Label, Notice, Section};
 use crate::render::{APOLOGY, CLOSING, GREETING};
+use crate::error::IncidentCode;
 use chrono::NaiveDate;
 
 /// Why a text is not a notice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {message}")]
+#[error("line {line}: {code} {message}")]
 pub struct ParseError {
     /// 1-based line.
     pub line: usize,
+    /// Stable code.
+    pub code: IncidentCode,
     /// What is wrong.
     pub message: String,
 }
 
-fn err(line: usize, message: impl Into<String>) -> ParseError {
-    ParseError { line, message: message.into() }
+fn err(line: usize, code: IncidentCode, message: impl Into<String>) -> ParseError {
+    ParseError { line, code, message: message.into() }
 }
 
 struct Para<'a> {
@@ -109,11 +112,11 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let paras = paragraphs(text);
     let mut it = paras.iter().peekable();
-    let first = it.next().ok_or_else(|| err(1, "empty text"))?;
+    let first = it.next().ok_or_else(|| err(1, IncidentCode::Empty, "empty text"))?;
     let title = first.lines[0]
         .strip_suffix(" :")
         .or_else(|| first.lines[0].strip_suffix(':'))
-        .ok_or_else(|| err(first.line, "the first line must be a title ending with ' :'"))?
+        .ok_or_else(|| err(first.line, IncidentCode::Title, "the first line must be a title ending with ' :'"))?
         .trim()
         .to_owned();
     // Summary: the rest of the first paragraph and the paragraphs up to the greeting.
@@ -194,7 +197,7 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
             continue;
         }
         let Some(raw) = raws.last_mut() else {
-            return Err(err(p.line, "text before the first incident heading (Incident clos : …, Nouvel incident : …)"));
+            return Err(err(p.line, IncidentCode::BeforeHeading, "text before the first incident heading (Incident clos : …, Nouvel incident : …)"));
         };
         match section_title(p.lines[0]) {
             Some(t) => {
@@ -213,7 +216,7 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
         }
     }
     if raws.is_empty() {
-        return Err(err(paras.last().map_or(1, |p| p.line), "no incident heading"));
+        return Err(err(paras.last().map_or(1, |p| p.line), IncidentCode::NoIncident, "no incident heading"));
     }
     let sender = trailer
         .iter()
@@ -240,7 +243,7 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
             .filter(|d| d.year.is_some())
             .filter_map(|d| d.resolve(NaiveDate::MIN))
             .max()
-            .ok_or_else(|| err(1, "no date with a year in the text: give the notice date"))?,
+            .ok_or_else(|| err(1, IncidentCode::NoDate, "no date with a year in the text: give the notice date"))?,
     };
     let incidents = raws
         .into_iter()
