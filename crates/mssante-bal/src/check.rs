@@ -12,151 +12,17 @@
 
 use crate::distinct::{DEFAULT_BUDGET, DistinctCounter};
 use crate::error::{Error, Issue, Position, Severity};
+pub use crate::issue_log::{DEFAULT_ISSUES_IN_MEMORY, IssueLog};
 use crate::layout::{Format, Layout};
 use crate::model::bal::{Rules, validate};
 use crate::model::bal_type::BalType;
 use crate::reader::{Item, Reader, ReaderConfig, field_count_warning};
-use serde::Serialize;
-use serde::ser::{SerializeSeq, Serializer};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-
-/// Issues kept in memory before a log spills to disk.
-pub const DEFAULT_ISSUES_IN_MEMORY: usize = 20_000;
-
-/// An ordered list of issues that spills to a temporary file past a limit.
-#[derive(Debug, Default)]
-pub struct IssueLog {
-    files: Vec<(File, u64)>,
-    mem: Vec<Issue>,
-    limit: usize,
-    len: u64,
-}
-
-impl IssueLog {
-    /// A log holding at most `limit` issues in memory.
-    pub fn with_limit(limit: usize) -> Self {
-        IssueLog { files: Vec::new(), mem: Vec::new(), limit: limit.max(1), len: 0 }
-    }
-
-    /// Number of issues.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Appends an issue.
-    pub fn push(&mut self, issue: Issue) -> Result<(), Error> {
-        self.mem.push(issue);
-        self.len += 1;
-        if self.mem.len() >= self.limit {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    fn spill(&mut self) -> Result<(), Error> {
-        if self.mem.is_empty() {
-            return Ok(());
-        }
-        let io = |source| Error::Io { byte: 0, source };
-        let mut f = tempfile::tempfile().map_err(io)?;
-        {
-            let mut w = BufWriter::new(&mut f);
-            for i in &self.mem {
-                serde_json::to_writer(&mut w, i).map_err(|e| io(e.into()))?;
-                w.write_all(b"\n").map_err(io)?;
-            }
-            w.flush().map_err(io)?;
-        }
-        self.files.push((f, self.mem.len() as u64));
-        self.mem.clear();
-        Ok(())
-    }
-
-    /// Appends another log after this one.
-    pub fn append(&mut self, mut other: IssueLog) -> Result<(), Error> {
-        if !other.files.is_empty() {
-            self.spill()?;
-            self.files.append(&mut other.files);
-        }
-        self.len += other.len;
-        self.mem.append(&mut other.mem);
-        if self.mem.len() >= self.limit {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    /// Visits every issue in order.
-    pub fn try_for_each(&self, f: impl FnMut(&Issue) -> Result<(), Error>) -> Result<(), Error> {
-        self.visit(f, |e| e)
-    }
-
-    /// Visits every issue in order with the caller's error type `E`; reading a
-    /// spilled issue back fails with `from_io(Error::Io)`. Returning `Err` from
-    /// `f` stops the visit.
-    fn visit<E>(&self, mut f: impl FnMut(&Issue) -> Result<(), E>, from_io: impl Fn(Error) -> E) -> Result<(), E> {
-        let io = |source| from_io(Error::Io { byte: 0, source });
-        for (file, _) in &self.files {
-            let mut file = file.try_clone().map_err(io)?;
-            file.seek(SeekFrom::Start(0)).map_err(io)?;
-            for line in BufReader::new(file).lines() {
-                let line = line.map_err(io)?;
-                let issue: Issue = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
-                f(&issue)?;
-            }
-        }
-        self.mem.iter().try_for_each(f)
-    }
-
-    /// Collects every issue (loads spilled ones back into memory).
-    pub fn to_vec(&self) -> Result<Vec<Issue>, Error> {
-        let mut v = Vec::new();
-        self.try_for_each(|i| {
-            v.push(i.clone());
-            Ok(())
-        })?;
-        Ok(v)
-    }
-
-    /// The first `n` issues.
-    pub fn first(&self, n: usize) -> Result<Vec<Issue>, Error> {
-        let mut v = Vec::new();
-        // `Err(None)` stops the visit once `n` issues are collected; `Err(Some(e))`
-        // is a real failure.
-        let r = self.visit(
-            |i| {
-                if v.len() >= n {
-                    return Err(None);
-                }
-                v.push(i.clone());
-                Ok(())
-            },
-            Some,
-        );
-        match r {
-            Err(Some(e)) => Err(e),
-            _ => Ok(v),
-        }
-    }
-}
-
-impl Serialize for IssueLog {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(usize::try_from(self.len).ok())?;
-        self.visit(|i| seq.serialize_element(i), serde::ser::Error::custom)?;
-        seq.end()
-    }
-}
+use std::io::Read;
 
 /// The result of checking a whole file.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Summary {
     /// Lines in the file, header included.
     pub physical_lines: u64,
@@ -637,7 +503,7 @@ fn skip_line<R: Read>(r: &mut R, pending: &mut Vec<u8>, offset: u64, eof: &mut b
 
 /// Splits `data[start..]` into about `n` chunks ending just after a `\n` (the last
 /// one at the end of the data). Returns the boundaries, first = `start`.
-pub fn split_at_lines(data: &[u8], start: usize, n: usize) -> Vec<usize> {
+pub(crate) fn split_at_lines(data: &[u8], start: usize, n: usize) -> Vec<usize> {
     let mut bounds = vec![start];
     let len = data.len().saturating_sub(start);
     for k in 1..n {
@@ -679,25 +545,5 @@ mod tests {
             }
         }
         assert_eq!(split_at_lines(b"h\n", 2, 4), vec![2, 2]);
-    }
-
-    #[test]
-    fn issue_log_spills_and_keeps_order() {
-        let mut a = IssueLog::with_limit(3);
-        let mut b = IssueLog::with_limit(3);
-        let mk = |n| Issue::error(crate::Code::FieldCount, Position { byte: n, line: n, record: n }, "x");
-        for n in 0..5 {
-            a.push(mk(n)).unwrap();
-        }
-        for n in 5..12 {
-            b.push(mk(n)).unwrap();
-        }
-        a.append(b).unwrap();
-        let lines: Vec<u64> = a.to_vec().unwrap().iter().map(|i| i.position.line).collect();
-        assert_eq!(lines, (0..12).collect::<Vec<_>>());
-        assert_eq!(a.len(), 12);
-        assert_eq!(a.first(2).unwrap().len(), 2);
-        let json = serde_json::to_value(&a).unwrap();
-        assert_eq!(json.as_array().unwrap().len(), 12);
     }
 }

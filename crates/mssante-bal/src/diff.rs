@@ -22,12 +22,12 @@ use crate::error::Error;
 use crate::layout::{Column, Format, Layout, Slot};
 use crate::reader::{Item, RawRecord, Reader};
 use mssante_types::identity::{address_domain_key, address_key};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// What happened to a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum ChangeKind {
     /// Only in the new file.
     Added,
@@ -38,25 +38,27 @@ pub enum ChangeKind {
 }
 
 /// One row that differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Change {
     /// What happened.
     pub kind: ChangeKind,
     /// The address (new spelling when present in both).
     pub address: String,
     /// Line in the old file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub old_line: Option<u64>,
     /// Line in the new file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub new_line: Option<u64>,
     /// Columns whose value changed (new header spelling), for `changed`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub fields: Vec<String>,
 }
 
 /// Counts for one domain.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DomainCounts {
     /// Rows added.
     pub added: u64,
@@ -67,7 +69,8 @@ pub struct DomainCounts {
 }
 
 /// The difference between two files.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Diff {
     /// Rows only in the new file.
     pub added: u64,

@@ -9,11 +9,11 @@
 //!   [`Severity::Error`] rejects the record, a [`Severity::Warning`] accepts it with
 //!   a remark. Reading always continues.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where a record (or a problem) sits in its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Position {
     /// Byte offset of the start of the line, from the start of the input (a leading
     /// BOM counts).
@@ -31,8 +31,9 @@ impl fmt::Display for Position {
 }
 
 /// Whether an issue rejects its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Severity {
     /// The record is rejected.
     Error,
@@ -186,32 +187,35 @@ impl fmt::Display for Code {
     }
 }
 
-impl Serialize for Code {
+#[cfg(feature = "serde")]
+impl serde::Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for Code {
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        let s = <String as serde::Deserialize>::deserialize(d)?;
         Code::from_code(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown code {s:?}")))
     }
 }
 
 /// One problem found in one record, with a stable code of catalogue `C`
 /// ([`Code`] unless said otherwise).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Issue<C = Code> {
     /// Stable code.
     pub code: C,
     /// Whether the record is rejected.
     pub severity: Severity,
     /// Where the record starts.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub position: Position,
     /// The column concerned, as spelled in the header, when one applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub column: Option<String>,
     /// Human-readable explanation (English).
     pub message: String,

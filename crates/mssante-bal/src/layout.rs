@@ -151,11 +151,22 @@ pub fn match_column(name: &str) -> Option<Column> {
 
 /// A file format: its canonical columns (in order) and the ones a header must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// The public `Extraction_Correspondance_MSSante` file (31 columns).
     Extraction,
     /// The project's operator feed format v1 (`docs/formats/bal-feed.md`).
     Feed,
+}
+
+impl Format {
+    /// A short name: `extraction`, `feed`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Extraction => "extraction",
+            Format::Feed => "feed",
+        }
+    }
 }
 
 /// The 31 extraction columns, in file order.

@@ -39,7 +39,9 @@ pub mod distinct;
 mod dn;
 pub mod error;
 pub mod feed;
+#[cfg(feature = "generate")]
 pub mod generate;
+pub mod issue_log;
 pub mod layout;
 pub mod liste_blanche;
 pub mod model;

@@ -152,7 +152,11 @@ impl ListeBlanche {
                 }
                 // `&amp;`, `&#233;`…: reported apart from the text since quick-xml 0.38.
                 Event::GeneralRef(r) => {
-                    let mut bad = |message: String| Error::Xml { byte: at as u64, line: line_at(data, at, &mut line_cache), message };
+                    let mut bad = |message: String| Error::Xml {
+                        byte: at as u64,
+                        line: line_at(data, at, &mut line_cache),
+                        message,
+                    };
                     match r.resolve_char_ref() {
                         Ok(Some(c)) => text.push(c),
                         Ok(None) => {

@@ -377,7 +377,7 @@ impl Reader<std::io::Empty> {
 /// field this scans eight bytes at a time (SWAR): the exact zero-byte test on
 /// `word ^ "||||||||"` marks the separators, and each mark is popped with
 /// `trailing_zeros`.
-pub fn push_separators(bytes: &[u8], ends: &mut Vec<usize>) {
+pub(crate) fn push_separators(bytes: &[u8], ends: &mut Vec<usize>) {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const PIPES: u64 = 0x7c7c_7c7c_7c7c_7c7c;
     let mut chunks = bytes.chunks_exact(8);

@@ -102,6 +102,7 @@ fn valid_bal(format: Format) -> impl Strategy<Value = Vec<(Column, String)>> {
                     v.push((Column::ListeRouge, lr.to_owned()));
                     v.push((Column::Rank, "1".to_owned()));
                 }
+                _ => unreachable!("a format this generator does not know"),
             }
             v
         })

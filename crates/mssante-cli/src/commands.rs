@@ -1,7 +1,7 @@
 //! One function per subcommand.
 
-use crate::output;
-use crate::{CheckArgs, GenKind, GenerateArgs};
+use crate::args::{CheckArgs, GenKind, GenerateArgs};
+use crate::{files, output};
 use anyhow::Context;
 use mssante_bal::check::Checker;
 use mssante_bal::diff::diff as diff_files;
@@ -11,14 +11,14 @@ use mssante_bal::liste_blanche::{Dn, ListeBlanche};
 use mssante_bal::{Format, ReaderConfig, Rules};
 use serde::Serialize;
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 /// Exit status of a check: 0 all valid, 1 some rejected. Unusable files come
 /// back as `Err` (status 2).
 pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
-    let file = File::open(&a.file).with_context(|| format!("cannot open {}", a.file.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let file = files::open(&a.file)?;
+    let size = files::size(&a.file).unwrap_or(0);
     let checker = Checker::new(format, Rules { strict_check_digits: a.strict })
         .reader_config(ReaderConfig { max_line_len: a.max_line_len, strict_field_count: !a.lenient });
     let threads =
@@ -41,11 +41,12 @@ pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
     } else {
         checker.check_reader_with_progress(std::io::BufReader::with_capacity(1 << 16, file), progress)
     }
-    .with_context(|| format!("{} is unusable", a.file.display()))?;
+    .map_err(|e| files::about(&a.file, e))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     let name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let shown = files::shown(&a.file);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if a.json {
@@ -59,22 +60,21 @@ pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
             summary: &'a mssante_bal::check::Summary,
         }
         let json = Json {
-            file: a.file.display().to_string(),
-            format: match format {
-                Format::Extraction => "extraction",
-                Format::Feed => "feed",
-            },
+            file: shown.clone(),
+            format: format.name(),
             file_name: (format == Format::Feed).then(|| FileNameJson::of(&name)),
             summary: &summary,
         };
         serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
-    } else {
-        write!(out, "{}", output::summary(&name, &summary, a.show)?)?;
-        if format == Format::Feed {
+    } else if !output::quiet() {
+        write!(out, "{}", output::summary(&shown, &summary, a.show)?)?;
+        if format == Format::Feed && !files::is_stdin(&a.file) {
             match name.parse::<FeedFileName>() {
-                Ok(f) => writeln!(out, "  file name: operator {}, generated {}", f.operator(), f.generated_at())?,
-                Err(e) => writeln!(out, "  file name: {e}")?,
+                Ok(f) => {
+                    writeln!(out, "  nom du fichier : opérateur {}, généré le {}", f.operator(), f.generated_at())?
+                }
+                Err(e) => writeln!(out, "  nom du fichier : {e}")?,
             }
         }
     }
@@ -107,46 +107,45 @@ impl FileNameJson {
     }
 }
 
-fn read_all(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    File::open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?
-        .read_to_end(&mut v)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(v)
-}
-
 /// Prints the differences; exit status 0.
 pub fn diff(old: &Path, new: &Path, json: bool) -> anyhow::Result<u8> {
-    let (a, b) = (read_all(old)?, read_all(new)?);
-    let d = diff_files(&a, &b, Format::Extraction).context("cannot compare the files")?;
+    let (a, b) = (files::read(old)?, files::read(new)?);
+    // Each file alone first, so that an unusable one is named.
+    for (path, data) in [(old, &a), (new, &b)] {
+        mssante_bal::Reader::new(data.as_slice(), Format::Extraction).map_err(|e| files::about(path, e))?;
+    }
+    let d = diff_files(&a, &b, Format::Extraction)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if json {
         serde_json::to_writer(&mut out, &d)?;
         writeln!(out)?;
-    } else {
+    } else if !output::quiet() {
         writeln!(
             out,
-            "added {}, removed {}, changed {}, unchanged {}",
+            "ajoutées {}, supprimées {}, modifiées {}, inchangées {}",
             output::n(d.added),
             output::n(d.removed),
             output::n(d.changed),
             output::n(d.unchanged)
         )?;
         if d.old_unreadable + d.new_unreadable > 0 {
-            writeln!(out, "unreadable lines not compared: old {}, new {}", d.old_unreadable, d.new_unreadable)?;
+            writeln!(
+                out,
+                "lignes illisibles non comparées : ancien {}, nouveau {}",
+                d.old_unreadable, d.new_unreadable
+            )?;
         }
         let mut domains: Vec<_> = d.by_domain.iter().collect();
         domains.sort_by_key(|(name, c)| (std::cmp::Reverse(c.added + c.removed + c.changed), (*name).clone()));
         if !domains.is_empty() {
-            writeln!(out, "{:<40} {:>8} {:>8} {:>8}", "domain", "added", "removed", "changed")?;
+            writeln!(out, "{:<40} {:>9} {:>11} {:>9}", "domaine", "ajoutées", "supprimées", "modifiées")?;
         }
         for (name, c) in domains.iter().take(20) {
-            writeln!(out, "{name:<40} {:>8} {:>8} {:>8}", c.added, c.removed, c.changed)?;
+            writeln!(out, "{name:<40} {:>9} {:>11} {:>9}", c.added, c.removed, c.changed)?;
         }
         if domains.len() > 20 {
-            writeln!(out, "… and {} more domains (use --json for all)", domains.len() - 20)?;
+            writeln!(out, "… et {} autres domaines (tous avec --json)", domains.len() - 20)?;
         }
     }
     out.flush()?;
@@ -155,8 +154,8 @@ pub fn diff(old: &Path, new: &Path, json: bool) -> anyhow::Result<u8> {
 
 /// Reads a liste blanche; an unusable one is an error naming the file.
 pub(crate) fn read_liste_blanche(path: &Path) -> anyhow::Result<ListeBlanche> {
-    let data = read_all(path)?;
-    ListeBlanche::parse(&data).with_context(|| format!("{} is unusable", path.display()))
+    let data = files::read(path)?;
+    ListeBlanche::parse(&data).map_err(|e| files::about(path, e))
 }
 
 /// Summarises a liste blanche; exit status 0, or 1 when entries were rejected.
@@ -193,24 +192,24 @@ pub fn liste_blanche(path: &Path, json: bool, domain: Option<&str>) -> anyhow::R
             },
         )?;
         writeln!(out)?;
-    } else {
+    } else if !output::quiet() {
         writeln!(
             out,
-            "{} entries ({} rejected), {} domains, {} operator certificates",
+            "{} entrées ({} rejetées), {} domaines, {} certificats d'opérateur",
             lb.entries_total(),
             lb.entries_rejected(),
             lb.domain_count(),
             lb.operators().count()
         )?;
         for i in lb.issues() {
-            writeln!(out, "  {i}")?;
+            writeln!(out, "{}", output::issue_line(&files::shown(path), i))?;
         }
         if let Some(d) = domain {
-            writeln!(out, "operators of {d}:")?;
+            writeln!(out, "opérateurs de {} :", files::printable(d))?;
             for o in &ops {
                 let dn = Dn::parse(o).ok();
                 let served = dn.as_ref().map(|dn| lb.domains_of(dn).len()).unwrap_or(0);
-                writeln!(out, "  {o}  ({served} domains)")?;
+                writeln!(out, "  {}  ({served} domaines)", files::printable(o))?;
             }
         }
     }
@@ -223,26 +222,32 @@ pub fn generate(a: &GenerateArgs) -> anyhow::Result<u8> {
     let mut g = Generator::new(a.seed, a.records).errors_per_million(a.errors_per_million).crlf(a.crlf).day(a.day);
     let target = match (&a.output, a.kind) {
         (Some(p), GenKind::Feed) if p.is_dir() => {
-            let op = g.operators().get(a.operator).context("no such operator index")?.id.clone();
+            let op = g.operators().get(a.operator).context("--operator : aucun opérateur à cet indice")?.id.clone();
             let at = chrono::DateTime::from_timestamp(1_607_707_800 + a.seed as i64 % 86_400, 0).unwrap_or_default();
             Some(p.join(FeedFileName::new(&op, at)?.to_string()))
         }
         (p, _) => p.clone(),
     };
     let sink: Box<dyn Write> = match &target {
-        Some(p) => Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+        Some(p) => Box::new(File::create(p).map_err(|e| files::about(p, e))?),
         None => Box::new(std::io::stdout().lock()),
     };
     let bytes = match a.kind {
         GenKind::Extraction => g.write_extraction(sink)?,
         GenKind::Feed => {
-            anyhow::ensure!(a.operator < g.operators().len(), "operator index {} out of range", a.operator);
+            anyhow::ensure!(
+                a.operator < g.operators().len(),
+                "--operator {} : aucun opérateur à cet indice",
+                a.operator
+            );
             g.write_feed(a.operator, sink)?
         }
         GenKind::ListeBlanche => g.write_liste_blanche(sink)?,
     };
     if let Some(p) = target {
-        eprintln!("wrote {} ({} bytes)", p.display(), bytes);
+        if !output::quiet() {
+            eprintln!("écrit : {} ({} octets)", p.display(), bytes);
+        }
     }
     Ok(0)
 }

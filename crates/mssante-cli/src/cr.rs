@@ -1,86 +1,21 @@
 //! Deposit, run, reconcile and report commands (glue over `mssante-cr`).
 
-use crate::state::{Open, StateLoc, StateOpts};
+use crate::args::{DepositArgs, ReconcileArgs, RunArgs};
+use crate::files;
+use crate::state::{Open, StateLoc};
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mssante_bal::feed::FeedFileName;
 use mssante_cr::deposit::Deposit;
-use mssante_cr::reconcile::{PublicationRules, reconcile as reconcile_files};
+use mssante_cr::reconcile::{Finding, PublicationRules, reconcile as reconcile_files};
 use mssante_cr::report::{ReportKind, pipe_kind};
 use mssante_cr::{DepositReport, IntegrationReport, Integrator, OperatorRule, Ownership, Totals};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// `mssante deposit`.
-#[derive(clap::Args, Debug)]
-pub struct DepositArgs {
-    /// The feed file; its name is the deposited name.
-    pub file: PathBuf,
-    /// The depositing operator.
-    #[arg(long)]
-    pub operator: String,
-    /// The state (a folder, created when absent or empty; or `postgres://…`).
-    #[command(flatten)]
-    pub state: StateOpts,
-    /// Deposit time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` in Paris time (default: now).
-    #[arg(long)]
-    pub at: Option<String>,
-    /// Largest accepted file, in bytes (reading stops one byte past it).
-    #[arg(long, default_value_t = mssante_cr::deposit::DEFAULT_MAX_SIZE)]
-    pub max_size: u64,
-    /// Most data lines accepted.
-    #[arg(long, default_value_t = mssante_cr::deposit::DEFAULT_MAX_RECORDS)]
-    pub max_records: u64,
-    /// Print exactly one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `mssante run`.
-#[derive(clap::Args, Debug)]
-pub struct RunArgs {
-    /// The state (a folder that is one, or `postgres://…`).
-    #[command(flatten)]
-    pub state: StateOpts,
-    /// Run time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` in Paris time (default: now).
-    #[arg(long)]
-    pub at: Option<String>,
-    /// Liste blanche for the domain rule (default, for a state folder:
-    /// `STATE/liste-blanche.xml` when present; without one, domains are not checked).
-    #[arg(long)]
-    pub liste_blanche: Option<PathBuf>,
-    /// Print exactly one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `mssante reconcile`.
-#[derive(clap::Args, Debug)]
-pub struct ReconcileArgs {
-    /// The operator's feed file (what it sent).
-    pub feed: PathBuf,
-    /// The public extraction (what is published).
-    pub extraction: PathBuf,
-    /// The operator (default: from the feed's file name).
-    #[arg(long)]
-    pub operator: Option<String>,
-    /// Liste blanche: the operator's domains are all compared, not only the feed's.
-    #[arg(long)]
-    pub liste_blanche: Option<PathBuf>,
-    /// Red-listed BALs are expected in the extraction (default: they are not).
-    #[arg(long)]
-    pub liste_rouge_published: bool,
-    /// Print exactly one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// How many discrepancies the text lists.
-    #[arg(long, default_value_t = 20)]
-    pub show: usize,
-}
-
 fn parse_at(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     let t = parse_instant(at)?;
-    mssante_cr::schedule::check_instant(t).with_context(|| format!("--at {}", at.unwrap_or("(now)")))?;
+    mssante_cr::schedule::check_instant(t).with_context(|| format!("--at {}", at.unwrap_or("(maintenant)")))?;
     Ok(t)
 }
 
@@ -94,7 +29,7 @@ fn parse_instant(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
             return Ok(mssante_types::paris::instant(n).with_timezone(&Utc));
         }
     }
-    bail!("--at {s:?}: expected RFC 3339 or YYYY-MM-DDTHH:MM (Paris time)")
+    bail!("--at {s:?} : RFC 3339 ou AAAA-MM-JJTHH:MM (heure de Paris) attendu")
 }
 
 fn ownership(path: &Path) -> anyhow::Result<Ownership> {
@@ -103,8 +38,23 @@ fn ownership(path: &Path) -> anyhow::Result<Ownership> {
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    outln!("{}", serde_json::to_string(v)?);
+    jsonln!("{}", serde_json::to_string(v)?);
     Ok(())
+}
+
+/// An error about the state, named once.
+fn about_state(state: &StateLoc, e: impl Into<anyhow::Error>) -> anyhow::Error {
+    files::about(std::path::Path::new(&state.to_string()), e)
+}
+
+fn finding_fr(f: Finding) -> &'static str {
+    match f {
+        Finding::Missing => "manquante",
+        Finding::Unexpected => "inattendue",
+        Finding::Differing => "différente",
+        Finding::PublishedDespiteRule => "publiée malgré les règles",
+        _ => "écart",
+    }
 }
 
 /// Says on stderr when another process kept this one waiting for the state.
@@ -129,16 +79,20 @@ struct DepositJson<'a> {
 pub fn deposit(a: &DepositArgs) -> anyhow::Result<u8> {
     let at = parse_at(a.at.as_deref())?;
     // Read before the state is opened: an unreadable file changes nothing.
-    let file = std::fs::File::open(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let name = match (&a.name, files::is_stdin(&a.file)) {
+        (Some(n), _) => n.clone(),
+        (None, true) => bail!("- : le nom déposé est nécessaire (--name BALMSS_<opérateur>_<AAAAMMJJhhmmss>.txt)"),
+        (None, false) => a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    let file = files::open(&a.file)?;
     let (content, _) = mssante_cr::deposit::read_limited(std::io::BufReader::with_capacity(1 << 16, file), a.max_size)
-        .with_context(|| format!("cannot read {}", a.file.display()))?;
-    let name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        .map_err(|e| files::about(&a.file, e))?;
     let mut it = Integrator::new(crate::state::open(&a.state, Open::OrCreate)?);
     it.deposit_policy.max_size = a.max_size;
     it.deposit_policy.max_records = a.max_records;
     let (seq, report) = it
         .deposit(&Deposit { file_name: &name, content: &content, operator: &a.operator, at })
-        .with_context(|| format!("state {}", a.state.state))?;
+        .map_err(|e| about_state(&a.state.state, e))?;
     let path = it.store().report_path(seq, ReportKind::Deposit);
     if a.json {
         print_json(&DepositJson { seq, lock_waited_ms: note_wait(it.store()), report_file: path, report: &report })?;
@@ -187,7 +141,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
     if let Some(own) = own {
         it = it.with_ownership(own);
     }
-    let summary = it.run(at).with_context(|| format!("state {}", a.state.state))?;
+    let summary = it.run(at).map_err(|e| about_state(&a.state.state, e))?;
     let rejected: u64 = summary.integrated.iter().map(|f| f.totals.rejected).sum();
     let files: Vec<FileJson<'_>> = summary
         .integrated
@@ -260,8 +214,12 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
 
 /// Exit status 0 reconciles, 1 discrepancies.
 pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
-    let feed = std::fs::read(&a.feed).with_context(|| format!("cannot read {}", a.feed.display()))?;
-    let ext = std::fs::read(&a.extraction).with_context(|| format!("cannot read {}", a.extraction.display()))?;
+    let feed = files::read(&a.feed)?;
+    let ext = files::read(&a.extraction)?;
+    // Each file alone first, so that an unusable one is named.
+    mssante_bal::Reader::new(feed.as_slice(), mssante_bal::Format::Feed).map_err(|e| files::about(&a.feed, e))?;
+    mssante_bal::Reader::new(ext.as_slice(), mssante_bal::Format::Extraction)
+        .map_err(|e| files::about(&a.extraction, e))?;
     let operator = match &a.operator {
         Some(o) => o.clone(),
         None => a
@@ -301,7 +259,14 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
                 .iter()
                 .map(|f| format!("{} : {:?} envoyé, {:?} publié", f.column, f.before, f.after))
                 .collect();
-            outln!("  {:?} {} {}{}", d.finding, d.address, d.rule.as_deref().unwrap_or(""), fields.join("; "));
+            let line = format!(
+                "{} {} {}{}",
+                finding_fr(d.finding),
+                d.address,
+                d.rule.as_deref().unwrap_or(""),
+                fields.join("; ")
+            );
+            outln!("  {}", files::printable(&line));
         }
         if r.discrepancies.len() > a.show {
             outln!("  … et {} autre(s)", r.discrepancies.len() - a.show);
@@ -315,17 +280,16 @@ const SUMMARY_ABOVE: u64 = 64 << 20;
 
 /// Exit status 0; an unreadable report is an error (2).
 pub fn show(path: &Path, json: bool, detail: usize, summary: bool) -> anyhow::Result<u8> {
-    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    let size = files::size(path).unwrap_or(0);
     if summary || size > SUMMARY_ABOVE {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file = files::open(path)?;
         let mut head = std::io::BufReader::new(file);
         let mut first = String::new();
-        std::io::BufRead::read_line(&mut head, &mut first)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        std::io::BufRead::read_line(&mut head, &mut first).map_err(|e| files::about(path, e))?;
         if pipe_kind(&first) == Some(ReportKind::Integration) {
             let rest = std::io::Read::chain(first.as_bytes(), head);
             let s = mssante_cr::report::IntegrationSummary::read_pipe(std::io::BufReader::new(rest))
-                .with_context(|| format!("{}", path.display()))?;
+                .map_err(|e| files::about(path, e))?;
             if json {
                 print_json(
                     &serde_json::json!({ "totals": s.totals, "issue_counts": s.issue_counts, "summary_only": true, "report": s.report }),
@@ -339,21 +303,26 @@ pub fn show(path: &Path, json: bool, detail: usize, summary: bool) -> anyhow::Re
             return Ok(0);
         }
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = files::read_text(path)?;
     match pipe_kind(&text) {
         Some(ReportKind::Deposit) => {
-            let r = DepositReport::from_pipe(&text).with_context(|| format!("{}", path.display()))?;
+            let r = DepositReport::from_pipe(&text).map_err(|e| files::about(path, e))?;
             if json { print_json(&r)? } else { out!("{}", r.to_text()) }
         }
         Some(ReportKind::Integration) => {
-            let r = IntegrationReport::from_pipe(&text).with_context(|| format!("{}", path.display()))?;
+            let r = IntegrationReport::from_pipe(&text).map_err(|e| files::about(path, e))?;
             if json {
                 print_json(&serde_json::json!({ "totals": r.totals(), "report": r }))?
             } else {
                 out!("{}", r.to_text(detail))
             }
         }
-        None => bail!("{}: not a CR de dépôt nor a CR d'intégration (first line)", path.display()),
+        None => {
+            return Err(files::about(
+                path,
+                anyhow::anyhow!("ni un CR de dépôt ni un CR d'intégration (première ligne)"),
+            ));
+        }
     }
     Ok(0)
 }

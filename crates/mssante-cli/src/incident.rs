@@ -1,5 +1,7 @@
 //! `mssante incident parse|render` (glue over `mssante-incident`).
 
+use crate::args::RenderFormat;
+use crate::files;
 use anyhow::Context;
 use chrono::NaiveDate;
 use mssante_incident::Notice;
@@ -8,30 +10,15 @@ use mssante_incident::parse::parse_notice;
 use mssante_incident::priority::PriorityMatrix;
 use std::path::Path;
 
-/// `--format` of `incident render`.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RenderFormat {
-    /// French plain text, as the ANS writes notices.
-    Text,
-    /// Markdown.
-    Markdown,
-    /// An Atom feed with the notice.
-    Atom,
-    /// A Statuspage-style incidents JSON.
-    Statuspage,
-    /// iCalendar events for the planned actions.
-    Ical,
-}
-
 /// Exit status 0.
 pub fn parse(path: &Path, json: bool, date: Option<&str>) -> anyhow::Result<u8> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = files::read_text(path)?;
     let date = date
-        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").with_context(|| format!("--date {d:?}: expected YYYY-MM-DD")))
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").with_context(|| format!("--date {d:?} : AAAA-MM-JJ attendu")))
         .transpose()?;
-    let notice = parse_notice(&text, date).with_context(|| format!("{}", path.display()))?;
+    let notice = parse_notice(&text, date).map_err(|e| files::about(path, e))?;
     if json {
-        outln!("{}", serde_json::to_string(&notice)?);
+        jsonln!("{}", serde_json::to_string(&notice)?);
         return Ok(0);
     }
     let m = PriorityMatrix::default();
@@ -67,9 +54,9 @@ pub fn parse(path: &Path, json: bool, date: Option<&str>) -> anyhow::Result<u8> 
 
 /// Exit status 0.
 pub fn render(path: &Path, format: RenderFormat) -> anyhow::Result<u8> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let notice: Notice =
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: not a notice JSON", path.display()))?;
+    let bytes = files::read(path)?;
+    let notice: Notice = serde_json::from_slice(&bytes)
+        .map_err(|e| files::about(path, anyhow::Error::new(e).context("JSON d'avis illisible")))?;
     let notices = std::slice::from_ref(&notice);
     match format {
         RenderFormat::Text => out!("{}", notice.to_text()),

@@ -1,133 +1,31 @@
 //! `mssante mail plan|simulate|notice` (glue over `mssante-envelope`).
 
+use crate::args::{LaneArg, NoticeArgs, PlanArgs, SimulateArgs};
 use crate::commands::read_liste_blanche;
+use crate::files::{self, printable};
 use anyhow::Context;
 use mssante_envelope::message::{Draft, Mailbox};
 use mssante_envelope::route::{Kind, Refusal, TrustSpace, plan as route};
 use mssante_envelope::simulate::{Scenario, simulate as run_scenario};
 use mssante_envelope::throttle::{Budgets, Lane, Throttle};
 use serde_json::json;
-use std::path::PathBuf;
-
-/// `mail plan`.
-#[derive(clap::Args, Debug)]
-pub struct PlanArgs {
-    /// One recipient address per line.
-    #[arg(long)]
-    pub recipients: PathBuf,
-    /// The liste blanche.
-    #[arg(long)]
-    pub liste_blanche: PathBuf,
-    /// Most recipients per SMTP transaction.
-    #[arg(long, default_value_t = 100)]
-    pub max: usize,
-    /// Lane of the mail: each transaction gets a slot (connection, earliest
-    /// start) within the destination's budget for that lane.
-    #[arg(long, value_enum, default_value_t = LaneArg::Clinical)]
-    pub lane: LaneArg,
-    /// Print exactly one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `--lane`.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LaneArg {
-    /// Mail between care providers.
-    Clinical,
-    /// Mass alerts and other bulk mail.
-    Bulk,
-}
-
-/// `mail simulate`.
-#[derive(clap::Args, Debug)]
-pub struct SimulateArgs {
-    /// Alert messages queued at once.
-    #[arg(long, default_value_t = 50_000)]
-    pub alerts: u32,
-    /// Clinical messages, arriving over --window seconds.
-    #[arg(long, default_value_t = 500)]
-    pub clinical: u32,
-    /// Seconds over which clinical mail arrives.
-    #[arg(long, default_value_t = 3_600)]
-    pub window: u32,
-    /// Messages per second the destination accepts.
-    #[arg(long, default_value_t = 20)]
-    pub capacity: u32,
-    /// Messages per second the sender offers.
-    #[arg(long, default_value_t = 20)]
-    pub budget: u32,
-    /// Share of the budget reserved for clinical mail.
-    #[arg(long, default_value_t = 0.2)]
-    pub clinical_share: f64,
-    /// Jitter seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Print exactly one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `mail notice`.
-#[derive(clap::Args, Debug)]
-pub struct NoticeArgs {
-    /// The notice: JSON (`incident parse --json`) or the French text.
-    pub notice: PathBuf,
-    /// Recipients (repeat, or comma-separated).
-    #[arg(long, required = true, value_delimiter = ',')]
-    pub to: Vec<String>,
-    /// Copy recipients.
-    #[arg(long, value_delimiter = ',')]
-    pub cc: Vec<String>,
-    /// Blind recipients: in the envelope only, never in the message.
-    #[arg(long, value_delimiter = ',')]
-    pub bcc: Vec<String>,
-    /// Sender address.
-    #[arg(long, default_value = "supervision@operateur-exemple.mssante.fr")]
-    pub from: String,
-    /// Sender display name.
-    #[arg(long)]
-    pub from_name: Option<String>,
-    /// `X-MSS-NIL`: the product reference given at declaration.
-    #[arg(long)]
-    pub nil: Option<String>,
-    /// Ask for a disposition notification (MDN) to the sender.
-    #[arg(long)]
-    pub disposition_notification: bool,
-    /// Message-ID (`left@right`), for reproducible output.
-    #[arg(long)]
-    pub message_id: Option<String>,
-    /// Date, RFC 3339 (e.g. 2020-12-11T18:00:00Z), for reproducible output.
-    #[arg(long)]
-    pub date: Option<String>,
-    /// Refuse recipients outside this liste blanche.
-    #[arg(long)]
-    pub liste_blanche: Option<PathBuf>,
-    /// Largest message accepted, in bytes.
-    #[arg(long, default_value_t = 10 * 1024 * 1024)]
-    pub max_size: u64,
-    /// Where to write the message (`-` for stdout).
-    #[arg(short = 'o', long)]
-    pub output: PathBuf,
-    /// Print exactly one JSON object on stdout (not with `-o -`).
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Exit status 0 written, 1 refused.
 pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
-    let raw = std::fs::read(&a.notice).with_context(|| format!("cannot read {}", a.notice.display()))?;
+    let raw = files::read(&a.notice)?;
     let notice: mssante_incident::Notice = match serde_json::from_slice(&raw) {
         Ok(n) => n,
         Err(json_err) => {
-            let text = std::str::from_utf8(&raw).with_context(|| format!("{}: not UTF-8", a.notice.display()))?;
+            let text = std::str::from_utf8(&raw).map_err(|e| {
+                files::about(&a.notice, anyhow::anyhow!("n'est pas du texte UTF-8 (octet {})", e.valid_up_to()))
+            })?;
             if text.trim_start().starts_with('{') {
-                return Err(json_err).with_context(|| format!("{}: not a notice JSON", a.notice.display()));
+                return Err(files::about(&a.notice, anyhow::Error::new(json_err).context("JSON d'avis illisible")));
             }
-            mssante_incident::parse::parse_notice(text, None).with_context(|| format!("{}", a.notice.display()))?
+            mssante_incident::parse::parse_notice(text, None).map_err(|e| files::about(&a.notice, e))?
         }
     };
-    let mailbox = |addr: &str| Mailbox::new(addr.trim()).with_context(|| format!("recipient {addr:?}"));
+    let mailbox = |addr: &str| Mailbox::new(addr.trim()).with_context(|| format!("destinataire {:?}", addr));
     let from = match &a.from_name {
         Some(n) => Mailbox::named(n, &a.from),
         None => Mailbox::new(&a.from),
@@ -154,7 +52,7 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
         d = d.message_id(id);
     }
     if let Some(t) = &a.date {
-        let t = chrono::DateTime::parse_from_rfc3339(t).with_context(|| format!("--date {t:?}: expected RFC 3339"))?;
+        let t = chrono::DateTime::parse_from_rfc3339(t).with_context(|| format!("--date {t:?} : RFC 3339 attendu"))?;
         d = d.date(t.timestamp());
     }
     if let Some(lb_path) = &a.liste_blanche {
@@ -164,14 +62,14 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
         let outside: Vec<_> = p.refused.iter().filter(|r| r.reason != Refusal::Duplicate).collect();
         if !outside.is_empty() {
             for r in outside {
-                eprintln!("mssante: refused {}: [{}] {}", r.input, r.reason.code(), refusal(&r.reason));
+                eprintln!("mssante: refusé {} : {} {}", printable(&r.input), r.reason.code(), refusal_fr(&r.reason));
             }
             return Ok(1);
         }
     }
     let built = d.build()?;
     if let Err(e) = built.check_size(a.max_size) {
-        eprintln!("mssante: [{}] {e}", e.code());
+        eprintln!("mssante: {} {e}", e.code());
         return Ok(1);
     }
     if a.output.as_os_str() == "-" {
@@ -179,7 +77,7 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
         std::io::stdout().lock().write_all(&built.bytes)?;
         return Ok(0);
     }
-    std::fs::write(&a.output, &built.bytes).with_context(|| format!("cannot write {}", a.output.display()))?;
+    std::fs::write(&a.output, &built.bytes).map_err(|e| files::about(&a.output, e))?;
     let lines = built.envelope.lines();
     if a.json {
         let v = json!({
@@ -188,9 +86,9 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
             "message_id": built.message_id,
             "envelope": lines,
         });
-        outln!("{}", serde_json::to_string(&v)?);
+        jsonln!("{}", serde_json::to_string(&v)?);
     } else {
-        outln!("{} written: {} bytes, Message-ID <{}>", a.output.display(), built.bytes.len(), built.message_id);
+        outln!("{} écrit : {} octets, Message-ID <{}>", a.output.display(), built.bytes.len(), built.message_id);
         for l in lines {
             outln!("  {l}");
         }
@@ -198,19 +96,31 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// For people.
+fn refusal_fr(r: &Refusal) -> String {
+    match r {
+        Refusal::Syntax(e) => format!("syntaxe : {e}"),
+        Refusal::NotInTrustSpace => "domaine absent de la liste blanche".into(),
+        Refusal::BadIns => "adresse patient sans INS valide".into(),
+        Refusal::Duplicate => "en double".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The stable reason of `--json` (English, as the keys).
 fn refusal(r: &Refusal) -> String {
     match r {
         Refusal::Syntax(e) => format!("syntax: {e}"),
         Refusal::NotInTrustSpace => "domain not in the liste blanche".into(),
         Refusal::BadIns => "patient address without a valid INS".into(),
         Refusal::Duplicate => "duplicate".into(),
+        other => format!("{other:?}"),
     }
 }
 
 /// Exit status 0 all routed, 1 some refused.
 pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
-    let text =
-        std::fs::read_to_string(&a.recipients).with_context(|| format!("cannot read {}", a.recipients.display()))?;
+    let text = files::read_text(&a.recipients)?;
     let lb = read_liste_blanche(&a.liste_blanche)?;
     // Blank lines are skipped; every other line is routed or refused with its line number.
     let (line_of, recipients): (Vec<usize>, Vec<&str>) =
@@ -241,25 +151,33 @@ pub fn plan(a: &PlanArgs) -> anyhow::Result<u8> {
                 "reason": refusal(&r.reason),
             })).collect::<Vec<_>>(),
         });
-        outln!("{}", serde_json::to_string(&v)?);
+        jsonln!("{}", serde_json::to_string(&v)?);
     } else {
         outln!(
-            "{} recipient(s): {} transaction(s), {} refused",
+            "{} destinataire(s) : {} transaction(s), {} refusé(s)",
             recipients.len(),
             p.transactions.len(),
             p.refused.len()
         );
         for (t, slot) in p.transactions.iter().zip(&slots) {
             outln!(
-                "  {} recipient(s) → {} (connection {}, not before +{} s)",
+                "  {} destinataire(s) → {} (connexion {}, pas avant +{} s)",
                 t.recipients.len(),
-                t.destination.mtas().join(", "),
+                printable(&t.destination.mtas().join(", ")),
                 slot.connection,
                 slot.start_ms / 1000
             );
         }
         for r in &p.refused {
-            outln!("  line {}: refused {}: [{}] {}", line_of[r.index], r.input, r.reason.code(), refusal(&r.reason));
+            let line = format!(
+                "{}:{}: {} refusé {} : {}",
+                files::shown(&a.recipients),
+                line_of[r.index],
+                r.reason.code(),
+                r.input,
+                refusal_fr(&r.reason)
+            );
+            outln!("{}", printable(&line));
         }
     }
     Ok(if p.refused.is_empty() { 0 } else { 1 })
@@ -281,20 +199,20 @@ pub fn simulate(a: &SimulateArgs) -> anyhow::Result<u8> {
     let lanes = run_scenario(&s);
     let fifo = run_scenario(&Scenario { lanes: false, ..s.clone() });
     if a.json {
-        outln!("{}", serde_json::to_string(&json!({ "with_lanes": lanes, "without_lanes": fifo }))?);
+        jsonln!("{}", serde_json::to_string(&json!({ "with_lanes": lanes, "without_lanes": fifo }))?);
     } else {
         outln!(
-            "{} alerts + {} clinical messages, destination accepts {}/s, sender offers {}/s",
+            "{} alertes + {} messages cliniques, la destination accepte {}/s, l'émetteur propose {}/s",
             a.alerts,
             a.clinical,
             s.capacity,
             s.budget
         );
-        for (name, r) in [("with lanes", &lanes), ("without lanes", &fifo)] {
-            outln!("{name}: all settled after {} s", r.duration);
-            for (lane, st) in [("clinical", &r.clinical), ("alerts", &r.alerts)] {
+        for (name, r) in [("avec voies séparées", &lanes), ("sans voies séparées", &fifo)] {
+            outln!("{name} : tout est réglé après {} s", r.duration);
+            for (lane, st) in [("clinique", &r.clinical), ("alertes", &r.alerts)] {
                 outln!(
-                    "  {lane:<8} delay p50 {} s, p90 {} s, p99 {} s, max {} s; {} delivered, {} given up, {} deferrals",
+                    "  {lane:<8} délai p50 {} s, p90 {} s, p99 {} s, max {} s ; {} remis, {} abandonnés, {} reports",
                     st.p50,
                     st.p90,
                     st.p99,

@@ -3,27 +3,43 @@
 use mssante_bal::Issue;
 use mssante_bal::check::Summary;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Formats an integer with thousands separators (`535,000`).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no human report on stdout.
+pub fn set_quiet(q: bool) {
+    QUIET.store(q, Ordering::Relaxed);
+}
+
+/// True under `--quiet` (and not `--json`).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Formats an integer with thousands separated by a space, the French way
+/// (`535 000`).
 pub fn n(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(' ');
         }
         out.push(c);
     }
     out
 }
 
-fn issue_line(i: &Issue) -> String {
-    let mut s = format!("  line {:>8}  {}", i.position.line, i.code);
+/// One issue for people: `FILE:LINE: CODE [column] message`, control
+/// characters escaped.
+pub fn issue_line<C: mssante_bal::StableCode>(file: &str, i: &Issue<C>) -> String {
+    let mut s = format!("{file}:{}: {}", i.position.line, i.code);
     if let Some(c) = &i.column {
         let _ = write!(s, " [{c}]");
     }
     let _ = write!(s, " {}", i.message);
-    s
+    crate::files::printable(&s).into_owned()
 }
 
 /// The human summary of a check.
@@ -31,31 +47,31 @@ pub fn summary(name: &str, s: &Summary, show: usize) -> anyhow::Result<String> {
     let mut o = String::new();
     writeln!(
         o,
-        "{name}: {} lines ({} bytes{})",
+        "{name} : {} lignes ({} octets{})",
         n(s.physical_lines),
         n(s.bytes),
-        if s.bom { ", UTF-8 BOM" } else { "" }
+        if s.bom { ", BOM UTF-8" } else { "" }
     )?;
-    writeln!(o, "  records    {:>10}", n(s.records_total))?;
+    writeln!(o, "  enregistrements     {:>10}", n(s.records_total))?;
     let types: Vec<String> = s.by_type.iter().map(|(k, v)| format!("{k} {}", n(*v))).collect();
-    writeln!(o, "  valid      {:>10}   ({})", n(s.records_valid), types.join(", "))?;
-    writeln!(o, "  rejected   {:>10}", n(s.records_rejected))?;
-    writeln!(o, "  warnings   {:>10}", n(s.warnings.len()))?;
-    writeln!(o, "  distinct addresses {:>10}", n(s.distinct_addresses))?;
+    writeln!(o, "  valides             {:>10}   ({})", n(s.records_valid), types.join(", "))?;
+    writeln!(o, "  rejetés             {:>10}", n(s.records_rejected))?;
+    writeln!(o, "  avertissements      {:>10}", n(s.warnings.len()))?;
+    writeln!(o, "  adresses distinctes {:>10}", n(s.distinct_addresses))?;
     if !s.missing_optional_columns.is_empty() {
-        writeln!(o, "  columns absent (read as empty): {}", s.missing_optional_columns.join(", "))?;
+        writeln!(o, "  colonnes absentes (lues vides) : {}", s.missing_optional_columns.join(", "))?;
     }
     if !s.unknown_columns.is_empty() {
-        writeln!(o, "  unknown columns (kept): {}", s.unknown_columns.join(", "))?;
+        writeln!(o, "  colonnes inconnues (conservées) : {}", s.unknown_columns.join(", "))?;
     }
-    for (title, log) in [("errors", &s.errors), ("warnings", &s.warnings)] {
+    for (title, log) in [("erreurs", &s.errors), ("avertissements", &s.warnings)] {
         if log.is_empty() {
             continue;
         }
         let first = log.first(show)?;
-        writeln!(o, "{title} (first {} of {}):", first.len(), n(log.len()))?;
+        writeln!(o, "{title} ({} premiers sur {}) :", first.len(), n(log.len()))?;
         for i in &first {
-            writeln!(o, "{}", issue_line(i))?;
+            writeln!(o, "{}", issue_line(name, i))?;
         }
     }
     Ok(o)

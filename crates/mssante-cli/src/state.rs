@@ -1,7 +1,7 @@
 //! Where a command's directory state lives (`--state DIR` or
 //! `--state postgres://…`), and the `state` commands.
 
-use anyhow::Context;
+use crate::args::StateOpts;
 use mssante_cr::error::StateCode;
 use mssante_cr::store::Finding;
 use mssante_cr::{FsStore, Store};
@@ -42,17 +42,6 @@ impl std::fmt::Display for StateLoc {
     }
 }
 
-/// The state options every command that takes `--state` shares.
-#[derive(clap::Args, Debug, Clone)]
-pub struct StateOpts {
-    /// The state: a folder, or `postgres://user@host/db`.
-    #[arg(long)]
-    pub state: StateLoc,
-    /// How long to wait for another process's lock on the state, in seconds.
-    #[arg(long, default_value_t = 120)]
-    pub lock_timeout: u64,
-}
-
 /// How a command opens its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Open {
@@ -62,6 +51,11 @@ pub enum Open {
     OrCreate,
     /// Created; an existing state is an error.
     Create,
+}
+
+/// An error about a state, named once (a URL without its password).
+fn about(loc: &StateLoc, e: impl Into<anyhow::Error>) -> anyhow::Error {
+    crate::files::about(std::path::Path::new(&loc.to_string()), e)
 }
 
 /// Opens a state.
@@ -75,9 +69,9 @@ pub fn open(opts: &StateOpts, how: Open) -> anyhow::Result<Box<dyn Store>> {
                 Open::OrCreate => FsStore::open_or_create(p),
                 Open::Create => FsStore::create(p),
             };
-            Box::new(s.with_context(|| format!("state {loc}"))?.with_lock_timeout(timeout))
+            Box::new(s.map_err(|e| about(loc, e))?.with_lock_timeout(timeout))
         }
-        StateLoc::Postgres(url) => open_pg(url, how, timeout).with_context(|| format!("state {loc}"))?,
+        StateLoc::Postgres(url) => open_pg(url, how, timeout).map_err(|e| about(loc, e))?,
     };
     Ok(store)
 }
@@ -133,7 +127,7 @@ pub fn verify(opts: &StateOpts, json: bool) -> anyhow::Result<u8> {
         Ok(store) => store.verify()?,
         Err(e) => {
             // A damaged manifest is a finding; an absent state is not a state.
-            let code = e.chain().find_map(|c| c.downcast_ref::<mssante_cr::Error>()).and_then(|e| e.state_code());
+            let code = crate::files::code_of(&e).and_then(StateCode::from_code);
             match code {
                 Some(c @ (StateCode::ManifestMissing | StateCode::ManifestCorrupt | StateCode::PathOutside)) => {
                     vec![Finding {
@@ -141,7 +135,7 @@ pub fn verify(opts: &StateOpts, json: bool) -> anyhow::Result<u8> {
                         severity: mssante_bal::Severity::Error,
                         seq: None,
                         path: Some("manifest.json".into()),
-                        message: format!("{e:#}"),
+                        message: crate::files::message_of(&e),
                     }]
                 }
                 _ => return Err(e),
@@ -151,7 +145,7 @@ pub fn verify(opts: &StateOpts, json: bool) -> anyhow::Result<u8> {
     let errors = findings.iter().filter(|f| f.severity == mssante_bal::Severity::Error).count();
     let warnings = findings.len() - errors;
     if json {
-        outln!(
+        jsonln!(
             "{}",
             serde_json::to_string(&VerifyJson {
                 state: opts.state.to_string(),
@@ -176,8 +170,8 @@ pub fn verify(opts: &StateOpts, json: bool) -> anyhow::Result<u8> {
 /// `mssante state export`: any state → a new state folder.
 pub fn export(opts: &StateOpts, dir: &std::path::Path) -> anyhow::Result<u8> {
     let from = open(opts, Open::Existing)?;
-    let mut to = FsStore::create(dir).with_context(|| format!("export folder {}", dir.display()))?;
-    to.import(&*from).with_context(|| format!("export to {}", dir.display()))?;
+    let mut to = FsStore::create(dir).map_err(|e| crate::files::about(dir, e))?;
+    to.import(&*from).map_err(|e| crate::files::about(dir, e))?;
     let deposits = from.deposits()?.len();
     let operators = from.operators()?.len();
     outln!("État {} exporté dans {} : {deposits} dépôt(s), {operators} opérateur(s)", opts.state, dir.display());

@@ -11,12 +11,12 @@ use mssante_bal::{Column, Format, Item, RawRecord, Reader, ReaderConfig};
 use std::collections::HashMap;
 
 /// The columns of a canonical line, in order.
-pub fn columns() -> &'static [Column] {
+pub(crate) fn columns() -> &'static [Column] {
     Format::Feed.columns()
 }
 
 /// The canonical line of a record: the feed columns in canonical order.
-pub fn canonical_line(rec: &RawRecord<'_>) -> String {
+pub(crate) fn canonical_line(rec: &RawRecord<'_>) -> String {
     let len = columns().iter().map(|c| rec.field(*c).len()).sum::<usize>() + columns().len() - 1;
     let mut s = String::with_capacity(len);
     for (i, c) in columns().iter().enumerate() {
@@ -37,13 +37,13 @@ pub fn key_of(address: &str) -> String {
 
 /// [`key_of`], borrowed when the address is already its key (the common case:
 /// ASCII without capitals or surrounding spaces).
-pub fn key_cow(address: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn key_cow(address: &str) -> std::borrow::Cow<'_, str> {
     mssante_types::identity::address_key(address.trim())
 }
 
 /// True when a record has exactly this canonical line, compared field by field
 /// without building it.
-pub fn same_line(rec: &RawRecord<'_>, canonical: &str) -> bool {
+pub(crate) fn same_line(rec: &RawRecord<'_>, canonical: &str) -> bool {
     let mut old = canonical.split('|');
     columns().iter().all(|c| old.next() == Some(rec.field(*c))) && old.next().is_none()
 }

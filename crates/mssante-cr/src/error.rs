@@ -202,6 +202,16 @@ impl Error {
         Error::State { code, message: message.into() }
     }
 
+    /// The stable code of this error, when it has one: its state code, the
+    /// code of a BAL file error, `F001` for I/O.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::Io { .. } => Some(mssante_bal::Code::Io.as_str()),
+            Error::Bal(e) => Some(e.code().as_str()),
+            _ => self.state_code().map(StateCode::as_str),
+        }
+    }
+
     /// The state code of this error, when it has one.
     pub fn state_code(&self) -> Option<StateCode> {
         match self {

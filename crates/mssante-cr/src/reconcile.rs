@@ -52,6 +52,7 @@ impl Default for PublicationRules {
 /// The kind of a discrepancy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Finding {
     /// Sent, expected, not published.
     Missing,

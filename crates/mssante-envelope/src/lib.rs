@@ -41,7 +41,7 @@
 //! }
 //! let built = draft.build().unwrap();
 //! assert_eq!(built.envelope.recipients().len(), 2);
-//! built.check_size(budgets.for_destination(&p.transactions[0].destination).max_message_size).unwrap();
+//! built.check_size(budgets.for_destination(&p.transactions[0].destination).max_message_size()).unwrap();
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

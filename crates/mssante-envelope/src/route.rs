@@ -33,6 +33,7 @@ pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
 
 /// Why a recipient is not routed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Refusal {
     /// Not an RFC 5321 mailbox.
     Syntax(String),

@@ -153,7 +153,8 @@ pub fn simulate(s: &Scenario) -> Report {
             if m.clinical && s.lanes { clinical.push_back(m) } else { alerts.push_back(m) }
         }
         // What the sender offers this second.
-        let mut offered = Vec::with_capacity(s.budget as usize);
+        // Never more than what is queued, whatever the budget (u32::MAX included).
+        let mut offered = Vec::with_capacity((s.budget as usize).min(alerts.len() + clinical.len()));
         if s.lanes {
             let reserved = ((f64::from(s.budget) * s.clinical_share).ceil() as u32).min(s.budget);
             while offered.len() < reserved as usize {

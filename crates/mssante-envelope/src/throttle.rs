@@ -12,7 +12,7 @@
 //! ```
 //! use mssante_envelope::route::Destination;
 //! use mssante_envelope::throttle::{Budget, Budgets, Lane, Throttle};
-//! let budgets = Budgets::new(Budget { connections: 4, per_minute: 60, clinical_connections: 1, clinical_per_minute: 12, ..Budget::default() }).unwrap();
+//! let budgets = Budgets::new(Budget::new(4, 60, 1, 12).unwrap());
 //! let mailiz = Destination { dns: vec!["CN=mta1.mailiz.example,O=MAILIZ,C=FR".into()] };
 //! let mut t = Throttle::new(&budgets);
 //! let alerts: Vec<_> = (0..1000).map(|_| t.assign(Lane::Bulk, &mailiz)).collect();
@@ -38,20 +38,16 @@ pub enum Lane {
     Bulk,
 }
 
-/// What the sender allows itself towards one destination operator.
+/// What the sender allows itself towards one destination operator. Built by
+/// [`Budget::new`], which refuses a budget that would leave a lane without
+/// connections or rate: a `Budget` is always usable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Budget {
-    /// Simultaneous connections (default 4).
-    pub connections: u32,
-    /// Transactions started per minute (default 600).
-    pub per_minute: u32,
-    /// Connections reserved for the clinical lane (default 1).
-    pub clinical_connections: u32,
-    /// Transactions per minute reserved for the clinical lane (default 120).
-    pub clinical_per_minute: u32,
-    /// Largest message the operator accepts, in bytes (default 10 MiB; no
-    /// trust-space-wide maximum is published).
-    pub max_message_size: u64,
+    connections: u32,
+    per_minute: u32,
+    clinical_connections: u32,
+    clinical_per_minute: u32,
+    max_message_size: u64,
 }
 
 impl Default for Budget {
@@ -67,9 +63,64 @@ impl Default for Budget {
 }
 
 impl Budget {
-    /// Checks that both lanes keep at least one connection and one
-    /// transaction per minute.
-    pub fn check(&self) -> Result<(), Error> {
+    /// A budget of `connections` simultaneous connections and `per_minute`
+    /// transactions per minute, of which `clinical_connections` and
+    /// `clinical_per_minute` are reserved for the clinical lane; the message
+    /// size limit is the default (10 MiB, see [`Budget::with_max_message_size`]).
+    /// Both lanes must keep at least one connection and one transaction per
+    /// minute (`M611` otherwise).
+    ///
+    /// ```
+    /// use mssante_envelope::throttle::Budget;
+    /// assert!(Budget::new(4, 600, 1, 120).is_ok());
+    /// assert_eq!(Budget::new(4, 600, 4, 120).unwrap_err().code(), "M611");
+    /// assert_eq!(Budget::new(u32::MAX, u32::MAX, 1, 1).unwrap().connections(), u32::MAX);
+    /// ```
+    pub fn new(
+        connections: u32,
+        per_minute: u32,
+        clinical_connections: u32,
+        clinical_per_minute: u32,
+    ) -> Result<Budget, Error> {
+        let b = Budget { connections, per_minute, clinical_connections, clinical_per_minute, ..Budget::default() };
+        b.check()?;
+        Ok(b)
+    }
+
+    /// The same budget with another message size limit, in bytes (not 0).
+    pub fn with_max_message_size(self, bytes: u64) -> Result<Budget, Error> {
+        let b = Budget { max_message_size: bytes, ..self };
+        b.check()?;
+        Ok(b)
+    }
+
+    /// Simultaneous connections (default 4).
+    pub fn connections(&self) -> u32 {
+        self.connections
+    }
+
+    /// Transactions started per minute (default 600).
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// Connections reserved for the clinical lane (default 1).
+    pub fn clinical_connections(&self) -> u32 {
+        self.clinical_connections
+    }
+
+    /// Transactions per minute reserved for the clinical lane (default 120).
+    pub fn clinical_per_minute(&self) -> u32 {
+        self.clinical_per_minute
+    }
+
+    /// Largest message the operator accepts, in bytes (default 10 MiB; no
+    /// trust-space-wide maximum is published).
+    pub fn max_message_size(&self) -> u64 {
+        self.max_message_size
+    }
+
+    fn check(&self) -> Result<(), Error> {
         if self.clinical_connections == 0 || self.clinical_connections >= self.connections {
             return Err(Error::Budget(format!(
                 "clinical connections must be 1 to {} (one fewer than the {} connections)",
@@ -116,17 +167,15 @@ pub struct Budgets {
 
 impl Budgets {
     /// Every destination gets `default`.
-    pub fn new(default: Budget) -> Result<Budgets, Error> {
-        default.check()?;
-        Ok(Budgets { default, operators: Vec::new() })
+    pub fn new(default: Budget) -> Budgets {
+        Budgets { default, operators: Vec::new() }
     }
 
     /// A destination one of whose certificate DNs or MTA names is `key`
     /// (without case) gets `budget`. The first matching key wins.
-    pub fn with(mut self, key: impl Into<String>, budget: Budget) -> Result<Budgets, Error> {
-        budget.check()?;
+    pub fn with(mut self, key: impl Into<String>, budget: Budget) -> Budgets {
         self.operators.push((key.into(), budget));
-        Ok(self)
+        self
     }
 
     /// The budget of a destination.

@@ -247,12 +247,11 @@ fn the_size_limit_is_checked() {
     use mssante_envelope::throttle::{Budget, Budgets};
     let small = Destination { dns: vec!["CN=mta1.petit.example,O=PETIT,C=FR".into()] };
     let other = Destination { dns: vec!["CN=mta1.autre.example,O=AUTRE,C=FR".into()] };
-    let budgets = Budgets::default()
-        .with("mta1.petit.example", Budget { max_message_size: 32_000, ..Budget::default() })
-        .unwrap();
-    let e = built.check_size(budgets.for_destination(&small).max_message_size).unwrap_err();
+    let budgets =
+        Budgets::default().with("mta1.petit.example", Budget::default().with_max_message_size(32_000).unwrap());
+    let e = built.check_size(budgets.for_destination(&small).max_message_size()).unwrap_err();
     assert!(matches!(e, Error::TooLarge { size: s, limit: 32_000 } if s == size), "{e:?}");
-    assert!(built.check_size(budgets.for_destination(&other).max_message_size).is_ok());
+    assert!(built.check_size(budgets.for_destination(&other).max_message_size()).is_ok());
 }
 
 fn any_text() -> impl Strategy<Value = String> {

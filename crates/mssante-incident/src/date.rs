@@ -172,6 +172,7 @@ impl fmt::Display for Hour {
 /// A date expression.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum When {
     /// One day: `le 10/12`.
     Day {

@@ -131,6 +131,9 @@ mod tests {
         assert_eq!(parse("pas de titre").code(), IncidentCode::Title);
         let e = parse("Incidents MSSanté :\n\nBonjour,\n\nRien.\n");
         assert_eq!(e.code(), IncidentCode::NoIncident, "{e}");
-        assert_eq!(Error::from(crate::date::parse_when("le 32 décembre").unwrap_err()).code(), IncidentCode::DateExpression);
+        assert_eq!(
+            Error::from(crate::date::parse_when("le 32 décembre").unwrap_err()).code(),
+            IncidentCode::DateExpression
+        );
     }
 }

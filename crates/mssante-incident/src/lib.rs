@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use mssante_incident::parse::parse_notice;
-//! let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/incidents-mssante-2020-12.txt")).unwrap();
+//! let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/incidents-mssante-2020-12.txt")).unwrap();
 //! let notice = parse_notice(&text, None).unwrap();
 //! let closed = &notice.incidents[0];
 //! let backlog = closed.facts().backlog.as_ref().unwrap();

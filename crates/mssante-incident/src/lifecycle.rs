@@ -92,6 +92,7 @@ impl LifecycleError {
 
 /// Why a transition is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LifecycleError {
     /// Not an allowed transition.
     #[error("transition {from:?} → {to:?} is not allowed")]

@@ -51,6 +51,7 @@ impl Label {
 /// Who a notice is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Audience {
     /// `opérateur MSSanté`.
     Operators,
@@ -111,6 +112,7 @@ pub struct Section {
 /// A service of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "service", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Service {
     /// The operators' BAL feed into the Annuaire Santé (*alimentation des BAL*).
     BalFeed,
@@ -152,6 +154,7 @@ pub enum Certainty {
 /// What a cause is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CauseKind {
     /// An upstream service failed.
     Upstream {

@@ -10,16 +10,16 @@
 //!
 //! ```
 //! use mssante_incident::parse::parse_notice;
-//! let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/incidents-mssante-2020-12.txt")).unwrap();
+//! let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/incidents-mssante-2020-12.txt")).unwrap();
 //! let notice = parse_notice(&text, None).unwrap();
 //! assert_eq!(notice.incidents.len(), 2);
 //! assert_eq!(notice.date.to_string(), "2020-12-11");
 //! ```
 
 use crate::date::find_all;
+use crate::error::IncidentCode;
 use crate::model::{Audience, Block, Incident, Label, Notice, Section};
 use crate::render::{APOLOGY, CLOSING, GREETING};
-use crate::error::IncidentCode;
 use chrono::NaiveDate;
 
 /// Why a text is not a notice.
@@ -197,7 +197,11 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
             continue;
         }
         let Some(raw) = raws.last_mut() else {
-            return Err(err(p.line, IncidentCode::BeforeHeading, "text before the first incident heading (Incident clos : …, Nouvel incident : …)"));
+            return Err(err(
+                p.line,
+                IncidentCode::BeforeHeading,
+                "text before the first incident heading (Incident clos : …, Nouvel incident : …)",
+            ));
         };
         match section_title(p.lines[0]) {
             Some(t) => {

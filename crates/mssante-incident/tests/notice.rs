@@ -15,11 +15,9 @@ fn d(m: u32, day: u32) -> NaiveDate {
 }
 
 fn real() -> Notice {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/data/incidents-mssante-2020-12.txt"
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/incidents-mssante-2020-12.txt"))
+            .unwrap();
     parse_notice(&text, None).unwrap()
 }
 

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod identity;
+#[cfg(feature = "paris")]
 pub mod paris;
 pub mod signal;
 

@@ -36,6 +36,7 @@ pub const MAX_MAILBOX: usize = 254;
 
 /// Why a string is not an address or a domain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AddressError {
     /// Empty input.
     #[error("empty address")]

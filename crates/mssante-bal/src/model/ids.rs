@@ -15,6 +15,7 @@ use std::fmt;
 
 /// Why an identifier does not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum IdError {
     /// Wrong length or character class.
     #[error("expected {expected}")]

@@ -22,6 +22,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Where an [`FsStore`] stops on purpose, to test crash recovery.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fault {
     /// Deposit: after writing the content, before the CR de dépôt.
     AfterContent,
