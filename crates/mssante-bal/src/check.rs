@@ -512,9 +512,8 @@ pub(crate) fn split_at_lines(data: &[u8], start: usize, n: usize) -> Vec<usize> 
         if target <= prev {
             continue;
         }
-        match memchr::memchr(b'\n', &data[target..]) {
-            Some(i) if target + i + 1 < data.len() => {
-                let b = target + i + 1;
+        match crate::lines::next_line_start(data, target) {
+            Some(b) if b < data.len() => {
                 if b > prev {
                     bounds.push(b);
                 }

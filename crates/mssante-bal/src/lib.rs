@@ -43,6 +43,7 @@ pub mod feed;
 pub mod generate;
 pub mod issue_log;
 pub mod layout;
+pub mod lines;
 pub mod liste_blanche;
 pub mod model;
 pub mod reader;

@@ -26,7 +26,7 @@
 
 use crate::error::{Code, Error, Issue, Position, Severity};
 use crate::layout::{Column, Format, Layout};
-use memchr::{memchr, memchr_iter};
+use memchr::memchr_iter;
 use std::io::{ErrorKind, Read};
 
 /// Default maximum line length: 64 KiB.
@@ -34,27 +34,8 @@ pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 const MIN_BUFFER: usize = 256 * 1024;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// How a line ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Terminator {
-    /// `\n`.
-    Lf,
-    /// `\r\n`.
-    CrLf,
-    /// End of input without a terminator.
-    None,
-}
-
-impl Terminator {
-    /// The bytes of the terminator.
-    pub fn as_bytes(self) -> &'static [u8] {
-        match self {
-            Terminator::Lf => b"\n",
-            Terminator::CrLf => b"\r\n",
-            Terminator::None => b"",
-        }
-    }
-}
+pub use crate::lines::Terminator;
+use crate::lines::first_line;
 
 /// Reader settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,13 +259,11 @@ impl<R: Read> Reader<R> {
     fn scan(&mut self) -> Result<Option<Scan>, Error> {
         let max = self.config.max_line_len;
         loop {
-            if let Some(i) = memchr(b'\n', &self.buf[self.start..self.end]) {
+            if let Some((content, term, next)) = first_line(&self.buf[self.start..self.end]) {
                 let s = self.start;
-                let nl = s + i;
-                let (e, term) =
-                    if nl > s && self.buf[nl - 1] == b'\r' { (nl - 1, Terminator::CrLf) } else { (nl, Terminator::Lf) };
+                let e = s + content;
                 let byte = self.base + s as u64;
-                self.start = nl + 1;
+                self.start = s + next;
                 if e - s > max {
                     return Ok(Some(Scan::TooLong { byte, len: (e - s) as u64 }));
                 }
@@ -315,9 +294,10 @@ impl<R: Read> Reader<R> {
         let byte = self.base + self.start as u64;
         let mut len = 0u64;
         loop {
-            if let Some(i) = memchr(b'\n', &self.buf[self.start..self.end]) {
-                len += i as u64;
-                self.start += i + 1;
+            if let Some((_, _, next)) = first_line(&self.buf[self.start..self.end]) {
+                // Everything before the `\n` (as the first part of the line was counted).
+                len += (next - 1) as u64;
+                self.start += next;
                 return Ok(Scan::TooLong { byte, len });
             }
             len += (self.end - self.start) as u64;

@@ -1,6 +1,5 @@
 //! The command line: every argument type, apart from the code that runs it.
 
-use crate::state::StateLoc;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -487,4 +486,37 @@ pub(crate) struct StateOpts {
     /// How long to wait for another process's lock on the state, in seconds.
     #[arg(long, default_value_t = 120)]
     pub(crate) lock_timeout: u64,
+}
+
+/// A state: a folder, or a PostgreSQL database given by its URL.
+#[derive(Debug, Clone)]
+pub(crate) enum StateLoc {
+    /// A state folder.
+    Folder(PathBuf),
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(String),
+}
+
+impl std::str::FromStr for StateLoc {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(StateLoc::Postgres(s.to_owned()))
+        } else {
+            Ok(StateLoc::Folder(PathBuf::from(s)))
+        }
+    }
+}
+
+impl std::fmt::Display for StateLoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateLoc::Folder(p) => write!(f, "{}", p.display()),
+            // Never print a password.
+            StateLoc::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(s), Some(at)) if at > s => write!(f, "{}://…@{}", &url[..s], &url[at + 1..]),
+                _ => f.write_str(url),
+            },
+        }
+    }
 }

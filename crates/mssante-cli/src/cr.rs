@@ -1,8 +1,8 @@
 //! Deposit, run, reconcile and report commands (glue over `mssante-cr`).
 
-use crate::args::{DepositArgs, ReconcileArgs, RunArgs};
+use crate::args::{DepositArgs, ReconcileArgs, RunArgs, StateLoc};
 use crate::files;
-use crate::state::{Open, StateLoc};
+use crate::state::Open;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mssante_bal::feed::FeedFileName;

@@ -1,46 +1,12 @@
 //! Where a command's directory state lives (`--state DIR` or
 //! `--state postgres://…`), and the `state` commands.
 
-use crate::args::StateOpts;
+use crate::args::{StateLoc, StateOpts};
 use mssante_cr::error::StateCode;
 use mssante_cr::store::Finding;
 use mssante_cr::{FsStore, Store};
 use serde::Serialize;
-use std::path::PathBuf;
 use std::time::Duration;
-
-/// A state: a folder, or a PostgreSQL database given by its URL.
-#[derive(Debug, Clone)]
-pub enum StateLoc {
-    /// A state folder.
-    Folder(PathBuf),
-    /// `postgres://…` or `postgresql://…`.
-    Postgres(String),
-}
-
-impl std::str::FromStr for StateLoc {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            Ok(StateLoc::Postgres(s.to_owned()))
-        } else {
-            Ok(StateLoc::Folder(PathBuf::from(s)))
-        }
-    }
-}
-
-impl std::fmt::Display for StateLoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StateLoc::Folder(p) => write!(f, "{}", p.display()),
-            // Never print a password.
-            StateLoc::Postgres(url) => match (url.find("://"), url.rfind('@')) {
-                (Some(s), Some(at)) if at > s => write!(f, "{}://…@{}", &url[..s], &url[at + 1..]),
-                _ => f.write_str(url),
-            },
-        }
-    }
-}
 
 /// How a command opens its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,8 +18,6 @@ use crate::schedule::Schedule;
 use chrono::{DateTime, Utc};
 use mssante_bal::feed::FeedFileName;
 use mssante_bal::{Error as BalError, Format, Issue, Position, Reader, ReaderConfig};
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 
 /// Default size limit: 256 MiB. The whole national extraction (the largest
 /// BAL file in the ecosystem, all operators together) is about 90 MB; one
@@ -80,15 +78,7 @@ pub struct Deposit<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// SHA-256 of `bytes` as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use crate::digest::sha256_hex;
 
 /// Reads at most `max_size + 1` bytes: enough to tell that a file is over the
 /// limit without reading the rest of it (`/dev/zero` included).
@@ -111,21 +101,10 @@ fn data_lines(content: &[u8]) -> (u64, u64) {
     if content.is_empty() {
         return (0, 0);
     }
-    let (mut lines, mut blank, mut start) = (0u64, 0u64, 0usize);
-    let mut header = true;
-    let mut count = |line: &[u8]| {
-        if std::mem::take(&mut header) {
-            return;
-        }
+    let (mut lines, mut blank) = (0u64, 0u64);
+    for (line, _) in mssante_bal::lines::Lines::new(content).skip(1) {
         lines += 1;
         blank += u64::from(line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')));
-    };
-    for nl in memchr::memchr_iter(b'\n', content) {
-        count(&content[start..nl]);
-        start = nl + 1;
-    }
-    if start < content.len() {
-        count(&content[start..]);
     }
     (lines, blank)
 }

@@ -38,6 +38,7 @@
 
 pub mod deposit;
 pub mod deposit_code;
+pub mod digest;
 pub mod directory;
 pub mod error;
 pub mod integrate;

@@ -169,7 +169,7 @@ impl Recipient {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Envelope {
     reverse_path: ReversePath,
-    ret: Option<Ret>,
+    pub(crate) ret: Option<Ret>,
     envid: Option<String>,
     recipients: Vec<Recipient>,
 }
@@ -257,23 +257,6 @@ impl Envelope {
     /// `MAIL FROM:` then one `RCPT TO:` per recipient.
     pub fn lines(&self) -> Vec<String> {
         std::iter::once(self.mail_from()).chain(self.recipients.iter().map(Recipient::line)).collect()
-    }
-
-    /// Parses the lines of [`Envelope::lines`] (CRLF optional).
-    pub fn parse<S: AsRef<str>>(lines: &[S]) -> Result<Envelope, Error> {
-        let (first, rest) = lines.split_first().ok_or(Error::NoRecipient)?;
-        let (reverse_path, ret, envid) = crate::parse::mail_from(first.as_ref()).map_err(|e| e.at_line(1))?;
-        let recipients = rest
-            .iter()
-            .enumerate()
-            .map(|(i, l)| crate::parse::rcpt_to(l.as_ref()).map_err(|e| e.at_line(i + 2)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut env = Envelope::new(reverse_path, recipients)?;
-        env.ret = ret;
-        if let Some(id) = envid {
-            env = env.envid(id)?;
-        }
-        Ok(env)
     }
 
     pub(crate) fn raw_recipient(address: Address<'static>, notify: Option<Notify>, orcpt: Option<String>) -> Recipient {

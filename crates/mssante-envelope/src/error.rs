@@ -1,6 +1,6 @@
 //! The crate's error type.
 
-use crate::retry::Reply;
+use crate::reply::Reply;
 use std::fmt;
 
 /// The step of an SMTP exchange a reply answered.
@@ -100,6 +100,17 @@ pub enum Error {
     /// A budget that cannot be honoured (e.g. a lane left without capacity).
     #[error("budget: {0}")]
     Budget(String),
+    /// A header that is written without folding would make a line longer
+    /// than RFC 5322 allows (998 octets).
+    #[error("{field}: the header line would be {len} octets, more than the {max} RFC 5322 allows")]
+    LineTooLong {
+        /// The header.
+        field: String,
+        /// Its line length, `Name: value`.
+        len: usize,
+        /// The limit (998).
+        max: usize,
+    },
     /// The server refused a step of the exchange; the reply is kept whole
     /// (classify it with [`Reply::class`]).
     #[error("SMTP {stage} refused: {reply}")]
@@ -139,6 +150,7 @@ impl Error {
             Error::Io(_) => "M613",
             Error::Closed => "M614",
             Error::MissingExtension(_) => "M615",
+            Error::LineTooLong { .. } => "M616",
         }
     }
 }

@@ -50,6 +50,7 @@ pub mod envelope;
 pub mod error;
 pub mod message;
 mod parse;
+mod reply;
 pub mod retry;
 pub mod route;
 pub mod simulate;

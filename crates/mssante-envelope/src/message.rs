@@ -74,6 +74,20 @@ pub const RESERVED_HEADERS: [&str; 15] = [
 ];
 
 /// Finds the first control character (C0, DEL, C1) of `value`.
+/// Longest line of a message, in octets, CRLF excluded (RFC 5322 §2.1.1).
+pub const MAX_LINE: usize = 998;
+
+/// A header written as it is (never folded: a Message-ID, an ASCII value
+/// without the encoding that would fold it) must fit on one line:
+/// `Name: value` within [`MAX_LINE`] octets.
+fn check_unfolded(field: &str, written: usize) -> Result<(), Error> {
+    let len = field.len() + 2 + written;
+    if len > MAX_LINE {
+        return Err(Error::LineTooLong { field: field.to_owned(), len, max: MAX_LINE });
+    }
+    Ok(())
+}
+
 fn check_text(field: &str, value: &str) -> Result<(), Error> {
     match value.char_indices().find(|(_, c)| c.is_control()) {
         Some((offset, c)) => Err(Error::Control { field: field.to_owned(), offset, character: c }),
@@ -662,6 +676,9 @@ impl Draft {
         }
         if let Some(nil) = &self.nil {
             check_text("X-MSS-NIL", nil)?;
+            if nil.is_ascii() {
+                check_unfolded("X-MSS-NIL", nil.len())?;
+            }
             if nil.trim().is_empty() {
                 return Err(Error::Value { field: "X-MSS-NIL".into(), value: nil.clone() });
             }
@@ -669,12 +686,16 @@ impl Draft {
         for (name, value) in &self.headers {
             check_header_name(name)?;
             check_text(name, value)?;
+            if value.is_ascii() {
+                check_unfolded(name, value.len())?;
+            }
         }
         for a in &self.attachments {
             a.check()?;
         }
         if let Some(x) = &self.xdm {
             x.check()?;
+            check_unfolded("X-MSS-CODECDA", x.cda_codes.iter().map(|c| c.len() + 1).sum::<usize>().saturating_sub(1))?;
         }
         if let Some(b) = &self.boundary {
             check_boundary(b, self)?;
@@ -694,6 +715,7 @@ fn now() -> i64 {
 
 fn check_message_id(field: &str, id: &str) -> Result<(), Error> {
     check_text(field, id)?;
+    check_unfolded(field, id.len() + 2)?;
     let atext = |s: &str| {
         !s.is_empty()
             && !s.starts_with('.')

@@ -160,3 +160,22 @@ pub(crate) fn rcpt_to(line: &str) -> Result<Recipient, LineError> {
     }
     Ok(Envelope::raw_recipient(address, notify, orcpt))
 }
+
+impl Envelope {
+    /// Parses the lines of [`Envelope::lines`] (CRLF optional).
+    pub fn parse<S: AsRef<str>>(lines: &[S]) -> Result<Envelope, Error> {
+        let (first, rest) = lines.split_first().ok_or(Error::NoRecipient)?;
+        let (reverse_path, ret, envid) = mail_from(first.as_ref()).map_err(|e| e.at_line(1))?;
+        let recipients = rest
+            .iter()
+            .enumerate()
+            .map(|(i, l)| rcpt_to(l.as_ref()).map_err(|e| e.at_line(i + 2)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut env = Envelope::new(reverse_path, recipients)?;
+        env.ret = ret;
+        if let Some(id) = envid {
+            env = env.envid(id)?;
+        }
+        Ok(env)
+    }
+}

@@ -197,6 +197,28 @@ fn disposition_notification_and_dsn_on_request() {
     assert_eq!(dsn.envelope.mail_from(), "MAIL FROM:<>");
 }
 
+/// A header written without folding must fit the 998-octet line limit of
+/// RFC 5322: at the limit it is written and every line of the message fits,
+/// one octet past it is refused with M616.
+#[test]
+fn header_lines_never_exceed_the_rfc_5322_limit() {
+    let lines_fit = |bytes: &[u8]| bytes.split(|&b| b == b'\n').all(|l| l.len() <= 999);
+    // `Message-ID: <` + id + `>`: 14 octets around the id.
+    let right = "operateur.mssante.fr";
+    let fits = format!("{}@{right}", "a".repeat(998 - 14 - 1 - right.len()));
+    let built = draft().message_id(&fits).build().unwrap();
+    assert!(lines_fit(&built.bytes));
+    let e = draft().message_id(format!("a{fits}")).build().unwrap_err();
+    assert!(matches!(e, Error::LineTooLong { len: 999, max: 998, .. }), "{e:?}");
+    assert_eq!(e.code(), "M616");
+    // `X-MSS-NIL: ` + value.
+    let nil = "N".repeat(998 - 11);
+    assert!(lines_fit(&draft().nil(&nil).build().unwrap().bytes));
+    assert!(matches!(draft().nil(format!("{nil}N")).build(), Err(Error::LineTooLong { .. })));
+    assert!(matches!(draft().header("X-Trace", "t".repeat(990)).build(), Err(Error::LineTooLong { .. })));
+    assert!(matches!(draft().in_reply_to("x".repeat(990) + "@a.fr").build(), Err(Error::LineTooLong { .. })));
+}
+
 #[test]
 fn injection_is_refused_with_the_field_and_offset() {
     let e = Mailbox::new("a@b.fr\r\nBcc: z@evil.fr").unwrap_err();

@@ -7,7 +7,6 @@
 
 use crate::date::DateError;
 use crate::lifecycle::LifecycleError;
-use crate::parse::ParseError;
 use std::fmt;
 
 /// Stable codes of this crate. The string form (`"N803"`) never changes once
@@ -74,6 +73,29 @@ impl IncidentCode {
 impl fmt::Display for IncidentCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Why a text is not a notice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {code} {message}")]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// Stable code.
+    pub code: IncidentCode,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl LifecycleError {
+    /// The stable code.
+    pub fn code(&self) -> IncidentCode {
+        match self {
+            LifecycleError::Transition { .. } => IncidentCode::Transition,
+            LifecycleError::Backwards { .. } => IncidentCode::Backwards,
+            LifecycleError::Empty => IncidentCode::LifecycleStart,
+        }
     }
 }
 

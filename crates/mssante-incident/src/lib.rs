@@ -37,6 +37,7 @@ pub mod model;
 pub mod parse;
 pub mod priority;
 pub mod render;
+mod wording;
 
 pub use error::{Error, IncidentCode};
 pub use lifecycle::{Lifecycle, State};

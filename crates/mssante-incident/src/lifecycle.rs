@@ -79,17 +79,6 @@ impl State {
     }
 }
 
-impl LifecycleError {
-    /// The stable code.
-    pub fn code(&self) -> crate::error::IncidentCode {
-        match self {
-            LifecycleError::Transition { .. } => crate::error::IncidentCode::Transition,
-            LifecycleError::Backwards { .. } => crate::error::IncidentCode::Backwards,
-            LifecycleError::Empty => crate::error::IncidentCode::LifecycleStart,
-        }
-    }
-}
-
 /// Why a transition is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

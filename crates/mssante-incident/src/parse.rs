@@ -19,20 +19,10 @@
 use crate::date::find_all;
 use crate::error::IncidentCode;
 use crate::model::{Audience, Block, Incident, Label, Notice, Section};
-use crate::render::{APOLOGY, CLOSING, GREETING};
+use crate::wording::{APOLOGY, CLOSING, GREETING, section_title};
 use chrono::NaiveDate;
 
-/// Why a text is not a notice.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {code} {message}")]
-pub struct ParseError {
-    /// 1-based line.
-    pub line: usize,
-    /// Stable code.
-    pub code: IncidentCode,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::error::ParseError;
 
 fn err(line: usize, code: IncidentCode, message: impl Into<String>) -> ParseError {
     ParseError { line, code, message: message.into() }
@@ -75,12 +65,6 @@ fn heading_of(s: &str) -> Option<(Label, String)> {
         }
     }
     None
-}
-
-/// A section title: a line of at most 80 characters ending with ` :`.
-pub(crate) fn section_title(first: &str) -> Option<&str> {
-    let t = first.strip_suffix(" :")?.trim();
-    (!t.is_empty() && !t.starts_with('•') && first.chars().count() <= 80).then_some(t)
 }
 
 fn push_lines(blocks: &mut Vec<Block>, lines: &[&str]) {

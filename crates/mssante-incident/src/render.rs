@@ -3,15 +3,9 @@
 //! ([`crate::parse::parse_notice`]) to the same notice.
 
 use crate::model::{Audience, Block, Notice};
-use crate::parse::section_title;
+use crate::wording::section_title;
+pub use crate::wording::{APOLOGY, CLOSING, GREETING};
 use std::fmt::Write as _;
-
-/// The apology line.
-pub const APOLOGY: &str = "Nous vous prions de nous excuser pour le désagrément.";
-/// The closing.
-pub const CLOSING: &str = "Cordialement,";
-/// The greeting.
-pub const GREETING: &str = "Madame, Monsieur,";
 
 fn audience_sentence(audiences: &[Audience]) -> String {
     let list: Vec<&str> = audiences.iter().map(Audience::text).collect();

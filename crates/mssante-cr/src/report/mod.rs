@@ -75,7 +75,7 @@ pub struct DepositReport {
 impl DepositReport {
     /// True when `content` is the deposited file: its size and SHA-256.
     pub fn matches_content(&self, content: &[u8]) -> bool {
-        content.len() as u64 == self.size && crate::deposit::sha256_hex(content) == self.sha256
+        content.len() as u64 == self.size && crate::digest::sha256_hex(content) == self.sha256
     }
 
     /// True when the file is accepted.
