@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A fresh database on the test server, or `None` (skipped, loudly) outside CI.
 fn database() -> Option<String> {
-    let admin = match std::env::var("MSSANTE_TEST_PG") {
+    let admin = match std::env::var("MSSANTE_TEST_PG").ok().filter(|u| !u.is_empty()).ok_or(()) {
         Ok(url) => url,
         Err(_) if std::env::var_os("CI").is_some() => {
             panic!("MSSANTE_TEST_PG is not set: in CI, .ci/run starts a PostgreSQL cluster for these tests")
