@@ -4,18 +4,19 @@
 //! `cargo run -p mssante-examples --example write_feed`
 
 use mssante_bal::feed::FeedFileName;
-use mssante_bal::{Bal, Column, Format, Rules, Writer};
+use mssante_bal::{Address, Bal, BalType, Column, Format, Rules, Writer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rules = Rules::default();
+    let address = |a: &'static str| Address::parse(a).expect("a valid address");
     let bals = [
-        Bal::builder("PER", "prenom.nom@ch-exemple.mssante.fr")
+        Bal::builder(BalType::Per, &address("prenom.nom@ch-exemple.mssante.fr"))
             .set(Column::PersonIdType, "8")
             .set(Column::PersonId, "10000000009")
             .set(Column::PersonIdNat, "810000000009")
             .set(Column::ListeRouge, "N")
             .set(Column::Rank, "1"),
-        Bal::builder("ORG", "secretariat@ch-exemple.mssante.fr")
+        Bal::builder(BalType::Org, &address("secretariat@ch-exemple.mssante.fr"))
             .set(Column::StructureIdType, "1")
             .set(Column::StructureId, "1990000002")
             .set(Column::Service, "Secrétariat de cardiologie")
@@ -23,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .set(Column::Responsible, "Cadre du service")
             .set(Column::ListeRouge, "N"),
         // Refused: an ORG BAL without structure identifier.
-        Bal::builder("ORG", "sans-structure@ch-exemple.mssante.fr").set(Column::ListeRouge, "N"),
+        Bal::builder(BalType::Org, &address("sans-structure@ch-exemple.mssante.fr")).set(Column::ListeRouge, "N"),
     ];
     let mut w = Writer::new(Vec::new(), Format::Feed)?;
     for b in bals {

@@ -103,12 +103,12 @@ fn main() {
     }
     let ((total, by_type, distinct), s, p, q) = out.expect("at least one round");
     let [t_csv, t_split, t_ours, t_par, t_spar] = times.map(median);
-    assert_eq!(s.records_total, total);
-    assert_eq!(s.records_valid, total, "generated data is valid");
+    assert_eq!(s.records_total(), total);
+    assert_eq!(s.records_valid(), total, "generated data is valid");
     assert_eq!(s.by_type.get("PER").copied().unwrap_or(0), by_type[0]);
     assert_eq!(s.distinct_addresses, distinct);
     for other in [&p, &q] {
-        assert_eq!(other.records_valid, s.records_valid);
+        assert_eq!(other.records_valid(), s.records_valid());
         assert_eq!(other.distinct_addresses, s.distinct_addresses);
         assert_eq!(other.warnings.len(), s.warnings.len());
     }

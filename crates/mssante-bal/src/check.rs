@@ -20,18 +20,12 @@ use crate::reader::{Item, Reader, ReaderConfig, field_count_warning};
 use std::collections::BTreeMap;
 use std::io::Read;
 
-/// The result of checking a whole file.
+/// The result of checking a whole file. Every record is valid or rejected:
+/// the totals are derived from those two counts, so they always add up.
 #[derive(Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Summary {
-    /// Lines in the file, header included.
-    pub physical_lines: u64,
-    /// Data records (every line after the header).
-    pub records_total: u64,
-    /// Records accepted (possibly with warnings).
-    pub records_valid: u64,
-    /// Records rejected.
-    pub records_rejected: u64,
+    valid: u64,
+    rejected: u64,
     /// Valid records per BAL type code.
     pub by_type: BTreeMap<String, u64>,
     /// Distinct addresses among valid records, compared case-insensitively.
@@ -52,17 +46,51 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// True when `records_valid + records_rejected == records_total` and
-    /// `physical_lines == records_total + 1`.
-    pub fn adds_up(&self) -> bool {
-        self.records_valid + self.records_rejected == self.records_total
-            && self.physical_lines == self.records_total + 1
+    /// Records accepted (possibly with warnings).
+    pub fn records_valid(&self) -> u64 {
+        self.valid
+    }
+
+    /// Records rejected.
+    pub fn records_rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Data records (every line after the header): valid + rejected.
+    pub fn records_total(&self) -> u64 {
+        self.valid + self.rejected
+    }
+
+    /// Lines in the file, header included: the records + 1.
+    pub fn physical_lines(&self) -> u64 {
+        self.records_total() + 1
+    }
+}
+
+/// The JSON of a summary: the derived totals as fields, then the rest.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Summary", 12)?;
+        st.serialize_field("physical_lines", &self.physical_lines())?;
+        st.serialize_field("records_total", &self.records_total())?;
+        st.serialize_field("records_valid", &self.valid)?;
+        st.serialize_field("records_rejected", &self.rejected)?;
+        st.serialize_field("by_type", &self.by_type)?;
+        st.serialize_field("distinct_addresses", &self.distinct_addresses)?;
+        st.serialize_field("errors", &self.errors)?;
+        st.serialize_field("warnings", &self.warnings)?;
+        st.serialize_field("bytes", &self.bytes)?;
+        st.serialize_field("bom", &self.bom)?;
+        st.serialize_field("missing_optional_columns", &self.missing_optional_columns)?;
+        st.serialize_field("unknown_columns", &self.unknown_columns)?;
+        st.end()
     }
 }
 
 /// Per-chunk counts.
 struct Tally {
-    total: u64,
     valid: u64,
     rejected: u64,
     known: [u64; 4],
@@ -76,7 +104,6 @@ struct Tally {
 impl Tally {
     fn new(c: &Checker) -> Self {
         Tally {
-            total: 0,
             valid: 0,
             rejected: 0,
             known: [0; 4],
@@ -89,7 +116,6 @@ impl Tally {
     }
 
     fn item(&mut self, item: Item<'_>, format: Format, rules: &Rules) -> Result<(), Error> {
-        self.total += 1;
         let rec = match item {
             Item::Rejected(issue) => {
                 self.rejected += 1;
@@ -133,9 +159,8 @@ impl Tally {
         if line_offset == 0 {
             return self.merge(other);
         }
-        let Tally { total, valid, rejected, known, unknown, distinct, errors, warnings, scratch } = other;
+        let Tally { valid, rejected, known, unknown, distinct, errors, warnings, scratch } = other;
         let mut shifted = Tally {
-            total,
             valid,
             rejected,
             known,
@@ -157,7 +182,6 @@ impl Tally {
     }
 
     fn merge(&mut self, other: Tally) -> Result<(), Error> {
-        self.total += other.total;
         self.valid += other.valid;
         self.rejected += other.rejected;
         for (a, b) in self.known.iter_mut().zip(other.known) {
@@ -180,10 +204,8 @@ impl Tally {
         }
         let distinct_addresses = self.distinct.count().map_err(|source| Error::Io { byte: bytes, source })?;
         Ok(Summary {
-            physical_lines: self.total + 1,
-            records_total: self.total,
-            records_valid: self.valid,
-            records_rejected: self.rejected,
+            valid: self.valid,
+            rejected: self.rejected,
             by_type,
             distinct_addresses,
             errors: self.errors,
@@ -242,7 +264,7 @@ impl Checker {
         let mut tally = Tally::new(self);
         while let Some(item) = reader.next_item()? {
             tally.item(item, self.format, &self.rules)?;
-            if tally.total.is_multiple_of(65_536) {
+            if (tally.valid + tally.rejected).is_multiple_of(65_536) {
                 progress(reader.bytes_read());
             }
         }
@@ -401,7 +423,6 @@ impl Checker {
                     Position { byte, line: 1, record: 0 },
                     format!("line of {len} bytes is longer than the maximum of {max}"),
                 );
-                t.total += 1;
                 t.rejected += 1;
                 t.errors.push(issue)?;
                 Ok((t, 1))

@@ -25,10 +25,10 @@
 //!     Format::Extraction.header(), "|".repeat(26), "|".repeat(24),
 //! );
 //! let summary = Checker::new(Format::Extraction, Rules::default()).check_reader(file.as_bytes()).unwrap();
-//! assert_eq!(summary.records_total, 2);
-//! assert_eq!(summary.records_valid, 1);
+//! assert_eq!(summary.records_total(), 2);
+//! assert_eq!(summary.records_valid(), 1);
 //! assert_eq!(summary.errors.to_vec().unwrap()[0].position.line, 3);
-//! assert!(summary.adds_up());
+//! assert_eq!(summary.physical_lines(), 3);
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

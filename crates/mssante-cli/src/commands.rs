@@ -79,7 +79,7 @@ pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
         }
     }
     out.flush()?;
-    Ok(if summary.records_rejected == 0 { 0 } else { 1 })
+    Ok(if summary.records_rejected() == 0 { 0 } else { 1 })
 }
 
 #[derive(Serialize)]
@@ -244,10 +244,8 @@ pub fn generate(a: &GenerateArgs) -> anyhow::Result<u8> {
         }
         GenKind::ListeBlanche => g.write_liste_blanche(sink)?,
     };
-    if let Some(p) = target {
-        if !output::quiet() {
-            eprintln!("écrit : {} ({} octets)", p.display(), bytes);
-        }
+    if let Some(p) = target.filter(|_| !output::quiet()) {
+        eprintln!("écrit : {} ({} octets)", p.display(), bytes);
     }
     Ok(0)
 }

@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(message_of(&e), "cannot open x: No such file or directory (os error 2)");
         let f = about(Path::new("x.txt"), e);
         assert_eq!(f.to_string(), "x.txt: F001 cannot open x: No such file or directory (os error 2)");
-        assert_eq!(anyhow::Error::from(f).chain().count(), 1);
+        assert_eq!(f.chain().count(), 1);
     }
 
     #[test]

@@ -48,14 +48,14 @@ pub fn summary(name: &str, s: &Summary, show: usize) -> anyhow::Result<String> {
     writeln!(
         o,
         "{name} : {} lignes ({} octets{})",
-        n(s.physical_lines),
+        n(s.physical_lines()),
         n(s.bytes),
         if s.bom { ", BOM UTF-8" } else { "" }
     )?;
-    writeln!(o, "  enregistrements     {:>10}", n(s.records_total))?;
+    writeln!(o, "  enregistrements     {:>10}", n(s.records_total()))?;
     let types: Vec<String> = s.by_type.iter().map(|(k, v)| format!("{k} {}", n(*v))).collect();
-    writeln!(o, "  valides             {:>10}   ({})", n(s.records_valid), types.join(", "))?;
-    writeln!(o, "  rejetés             {:>10}", n(s.records_rejected))?;
+    writeln!(o, "  valides             {:>10}   ({})", n(s.records_valid()), types.join(", "))?;
+    writeln!(o, "  rejetés             {:>10}", n(s.records_rejected()))?;
     writeln!(o, "  avertissements      {:>10}", n(s.warnings.len()))?;
     writeln!(o, "  adresses distinctes {:>10}", n(s.distinct_addresses))?;
     if !s.missing_optional_columns.is_empty() {

@@ -167,7 +167,7 @@ fn main() {
         let t = Instant::now();
         let s = checker.check_slice(feed.as_bytes(), 1).expect("check");
         base.push(t.elapsed());
-        assert_eq!(s.records_total as usize, feed_records);
+        assert_eq!(s.records_total() as usize, feed_records);
 
         let mut bals = prev_bals.clone();
         let t = Instant::now();

@@ -382,9 +382,11 @@ impl<'a> Bal<'a> {
         }
     }
 
-    /// A builder for a BAL of the given type and address.
-    pub fn builder(bal_type: &str, address: &str) -> BalBuilder {
-        BalBuilder::new().set(Column::BalType, bal_type).set(Column::Address, address)
+    /// A builder for a BAL of the given type and address, both already
+    /// typed (the other columns are set by [`BalBuilder::set`] and validated
+    /// at [`BalBuilder::build`]).
+    pub fn builder(bal_type: BalType<'_>, address: &Address<'_>) -> BalBuilder {
+        BalBuilder::new().set(Column::BalType, bal_type.to_string()).set(Column::Address, address.as_str())
     }
 
     /// The value of a column as written (empty when absent).
@@ -477,8 +479,9 @@ impl<'a> Bal<'a> {
 /// Builds a [`Bal`] column by column, validated at [`BalBuilder::build`].
 ///
 /// ```
-/// use mssante_bal::{Bal, Column, Format, Rules};
-/// let bal = Bal::builder("ORG", "secretariat@ch-exemple.mssante.fr")
+/// use mssante_bal::{Address, Bal, BalType, Column, Format, Rules};
+/// let address = Address::parse("secretariat@ch-exemple.mssante.fr").unwrap();
+/// let bal = Bal::builder(BalType::Org, &address)
 ///     .set(Column::StructureIdType, "1")
 ///     .set(Column::StructureId, "1990000002")
 ///     .set(Column::ListeRouge, "N")
