@@ -388,6 +388,12 @@ fn mail_plan_and_simulate() {
     let lines: Vec<u64> = v["refused"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, [4, 5, 6], "line numbers in the file, the blank line counted");
 
+    // A budget of u32::MAX used to reserve room for that many messages per
+    // second (a 103 GB allocation): it is only ever as large as the queue.
+    let out = run(&["mail", "simulate", "--budget", "4294967295", "--alerts", "1000", "--clinical", "10", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["with_lanes"]["alerts"]["delivered"], 1000);
+
     let out = run(&["mail", "simulate", "--alerts", "5000", "--clinical", "100", "--window", "300", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
