@@ -41,166 +41,108 @@ pub enum Severity {
     Warning,
 }
 
-macro_rules! codes {
-    ($( $(#[$doc:meta])* $name:ident = $code:literal, )*) => {
-        /// Stable problem codes, listed in `docs/error-codes.md`.
-        ///
-        /// The string form (`"E203"`) never changes once published; new codes are
-        /// only added.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Code {
-            $( $(#[$doc])* $name, )*
-        }
-
-        impl Code {
-            /// Every code, in catalogue order.
-            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
-
-            /// The stable string form, e.g. `"E203"`.
-            pub const fn as_str(self) -> &'static str {
-                match self { $( Code::$name => $code, )* }
-            }
-
-            /// Looks a code up by its string form.
-            pub fn from_code(s: &str) -> Option<Code> {
-                match s { $( $code => Some(Code::$name), )* _ => None }
-            }
-        }
-    };
-}
-
-codes! {
-    /// An I/O error while reading or writing.
-    Io = "F001",
-    /// The input has no header line.
-    NoHeader = "F002",
-    /// The header line is not valid UTF-8.
-    HeaderNotUtf8 = "F003",
-    /// A required column is missing from the header.
-    MissingColumn = "F004",
-    /// The same known column appears twice in the header.
-    DuplicateColumn = "F005",
-    /// The header line is longer than the configured maximum.
-    HeaderTooLong = "F006",
-    /// The XML of a liste blanche is not well formed.
-    XmlSyntax = "F007",
-    /// A feed file name does not follow the pattern.
-    FileName = "F008",
-    /// A line does not have as many fields as the header.
-    FieldCount = "E101",
-    /// A line is not valid UTF-8.
-    InvalidUtf8 = "E102",
-    /// A line is longer than the configured maximum.
-    LineTooLong = "E103",
-    /// `Type de BAL` is empty.
-    BalTypeEmpty = "E201",
-    /// `Adresse BAL` is empty.
-    AddressEmpty = "E202",
-    /// `Adresse BAL` is not an RFC 5321 mailbox.
-    AddressSyntax = "E203",
-    /// `Adresse BAL` exceeds an RFC 5321 length limit.
-    AddressTooLong = "E204",
-    /// A PER or CAB BAL has no person identifier.
-    PersonIdMissing = "E211",
-    /// The person identifier does not have the shape of its type.
-    PersonIdInvalid = "E212",
-    /// The person identifier type is not a TRE_G08 code.
-    PersonIdTypeInvalid = "E213",
-    /// `Identification nationale PP` is not type code + identifier.
-    IdNatPsMismatch = "E214",
-    /// A CAB BAL's person identifier is not an RPPS number.
-    CabWithoutRpps = "E215",
-    /// An ORG or APP BAL has no structure identifier.
-    StructureIdMissing = "E221",
-    /// The structure identifier does not have the shape of its type.
-    StructureIdInvalid = "E222",
-    /// A SIREN or SIRET fails its (confirmed) check digit.
-    SireneCheckDigit = "E224",
-    /// A field of the feed format has a value outside its domain.
-    FieldValueInvalid = "E231",
-    /// The same address appears twice in one feed file.
-    DuplicateAddress = "E232",
-    /// The address's domain is not served by the depositing operator in the
-    /// liste blanche.
-    DomainNotServed = "E233",
-    /// A line that cannot be tied to a BAL (its address is unreadable).
-    LineUnattributed = "E234",
-    /// The BAL type is not one of PER, ORG, APP, CAB (kept raw).
-    UnknownBalType = "W201",
-    /// An RPPS number fails its (reported) Luhn key.
-    RppsCheckDigit = "W211",
-    /// An ADELI number fails the (assumed) Luhn key.
-    AdeliCheckDigit = "W212",
-    /// A FINESS number fails the (assumed) Luhn key.
-    FinessCheckDigit = "W213",
-    /// An identifier type code is deprecated.
-    DeprecatedIdType = "W214",
-    /// The structure identifier type is not a recognised TRE_G07 code.
-    StructureIdTypeUnknown = "W221",
-    /// A flag column holds a literal that is not recognised.
-    FlagUnrecognised = "W231",
-    /// `Civilité d'exercice` is not a TRE_R11 code.
-    CivilityUnknown = "W232",
-    /// `Catégorie profession` is not a TRE_R09 code.
-    CategoryUnknown = "W233",
-    /// A field is longer than its (reported) maximum length.
-    FieldTooLong = "W234",
-    /// `Responsable` is filled for a PER or CAB BAL.
-    ResponsibleNotExpected = "W235",
-    /// A person identifier type code is not one the directory uses for BALs.
-    PersonIdTypeUnusual = "W236",
-    /// A liste blanche entry has no `Nom`.
-    LbNameMissing = "L301",
-    /// A liste blanche `Nom` is not a valid domain.
-    LbDomainInvalid = "L302",
-    /// A liste blanche `DNCertificatOperateur` is missing or not a DN.
-    LbDnInvalid = "L303",
-    /// The liste blanche ends before its closing tags.
-    LbTruncated = "L304",
-    /// A liste blanche date does not parse.
-    LbDateInvalid = "L305",
-}
-
-/// A catalogue of stable codes: [`Code`] here, and the codes other crates
-/// define for their own problems (e.g. the deposit codes of `mssante-cr`), so
-/// that one [`Issue`] type carries any of them.
-pub trait StableCode: Copy + Eq + fmt::Debug + fmt::Display + Send + Sync + 'static {
-    /// The stable string form, e.g. `"E203"`.
-    fn as_str(self) -> &'static str;
-    /// Looks a code up by its string form.
-    fn from_code(s: &str) -> Option<Self>;
-}
-
-impl StableCode for Code {
-    fn as_str(self) -> &'static str {
-        Code::as_str(self)
-    }
-    fn from_code(s: &str) -> Option<Self> {
-        Code::from_code(s)
+mssante_types::stable_codes! {
+    /// Stable problem codes, listed in `docs/error-codes.md`.
+    ///
+    /// The string form (`"E203"`) never changes once published; new codes are
+    /// only added.
+    pub enum Code {
+        /// An I/O error while reading or writing.
+        Io = "F001",
+        /// The input has no header line.
+        NoHeader = "F002",
+        /// The header line is not valid UTF-8.
+        HeaderNotUtf8 = "F003",
+        /// A required column is missing from the header.
+        MissingColumn = "F004",
+        /// The same known column appears twice in the header.
+        DuplicateColumn = "F005",
+        /// The header line is longer than the configured maximum.
+        HeaderTooLong = "F006",
+        /// The XML of a liste blanche is not well formed.
+        XmlSyntax = "F007",
+        /// A feed file name does not follow the pattern.
+        FileName = "F008",
+        /// A line does not have as many fields as the header.
+        FieldCount = "E101",
+        /// A line is not valid UTF-8.
+        InvalidUtf8 = "E102",
+        /// A line is longer than the configured maximum.
+        LineTooLong = "E103",
+        /// `Type de BAL` is empty.
+        BalTypeEmpty = "E201",
+        /// `Adresse BAL` is empty.
+        AddressEmpty = "E202",
+        /// `Adresse BAL` is not an RFC 5321 mailbox.
+        AddressSyntax = "E203",
+        /// `Adresse BAL` exceeds an RFC 5321 length limit.
+        AddressTooLong = "E204",
+        /// A PER or CAB BAL has no person identifier.
+        PersonIdMissing = "E211",
+        /// The person identifier does not have the shape of its type.
+        PersonIdInvalid = "E212",
+        /// The person identifier type is not a TRE_G08 code.
+        PersonIdTypeInvalid = "E213",
+        /// `Identification nationale PP` is not type code + identifier.
+        IdNatPsMismatch = "E214",
+        /// A CAB BAL's person identifier is not an RPPS number.
+        CabWithoutRpps = "E215",
+        /// An ORG or APP BAL has no structure identifier.
+        StructureIdMissing = "E221",
+        /// The structure identifier does not have the shape of its type.
+        StructureIdInvalid = "E222",
+        /// A SIREN or SIRET fails its (confirmed) check digit.
+        SireneCheckDigit = "E224",
+        /// A field of the feed format has a value outside its domain.
+        FieldValueInvalid = "E231",
+        /// The same address appears twice in one feed file.
+        DuplicateAddress = "E232",
+        /// The address's domain is not served by the depositing operator in the
+        /// liste blanche.
+        DomainNotServed = "E233",
+        /// A line that cannot be tied to a BAL (its address is unreadable).
+        LineUnattributed = "E234",
+        /// The BAL type is not one of PER, ORG, APP, CAB (kept raw).
+        UnknownBalType = "W201",
+        /// An RPPS number fails its (reported) Luhn key.
+        RppsCheckDigit = "W211",
+        /// An ADELI number fails the (assumed) Luhn key.
+        AdeliCheckDigit = "W212",
+        /// A FINESS number fails the (assumed) Luhn key.
+        FinessCheckDigit = "W213",
+        /// An identifier type code is deprecated.
+        DeprecatedIdType = "W214",
+        /// The structure identifier type is not a recognised TRE_G07 code.
+        StructureIdTypeUnknown = "W221",
+        /// A flag column holds a literal that is not recognised.
+        FlagUnrecognised = "W231",
+        /// `Civilité d'exercice` is not a TRE_R11 code.
+        CivilityUnknown = "W232",
+        /// `Catégorie profession` is not a TRE_R09 code.
+        CategoryUnknown = "W233",
+        /// A field is longer than its (reported) maximum length.
+        FieldTooLong = "W234",
+        /// `Responsable` is filled for a PER or CAB BAL.
+        ResponsibleNotExpected = "W235",
+        /// A person identifier type code is not one the directory uses for BALs.
+        PersonIdTypeUnusual = "W236",
+        /// A liste blanche entry has no `Nom`.
+        LbNameMissing = "L301",
+        /// A liste blanche `Nom` is not a valid domain.
+        LbDomainInvalid = "L302",
+        /// A liste blanche `DNCertificatOperateur` is missing or not a DN.
+        LbDnInvalid = "L303",
+        /// The liste blanche ends before its closing tags.
+        LbTruncated = "L304",
+        /// A liste blanche date does not parse.
+        LbDateInvalid = "L305",
     }
 }
 
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use mssante_types::StableCode;
 
 #[cfg(feature = "serde")]
-impl serde::Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for Code {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(d)?;
-        Code::from_code(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown code {s:?}")))
-    }
-}
+mssante_types::stable_codes_serde!(Code);
 
 /// One problem found in one record, with a stable code of catalogue `C`
 /// ([`Code`] unless said otherwise).

@@ -1,21 +1,12 @@
 //! The `mssante` command as a user runs it: real files, real process, exit codes
 //! and the JSON contract.
 
+mod common;
+
+use common::{data, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mssante"))
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
+use std::process::Output;
 
 fn json(out: &Output) -> Value {
     let text = String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout");

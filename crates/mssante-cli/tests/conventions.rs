@@ -3,22 +3,12 @@
 //! JSON object with `--json`), a closed pipe is not an error, control
 //! characters never reach the terminal, completions and a man page exist.
 
+mod common;
+
+use common::{bin, data, run};
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mssante"))
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
+use std::process::{Output, Stdio};
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     let mut child =

@@ -5,128 +5,58 @@
 //! [`Error`] means the operation itself could not be carried out: the state
 //! is absent, locked or damaged, a report does not parse, I/O failed.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Stable codes of the directory state (`S7xx`), listed in
-/// `docs/error-codes.md`. They name why a state could not be used, why a
-/// deposit could not be integrated, and what `verify` found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum StateCode {
-    /// The folder is not empty and is not a state (no marker).
-    NotAState,
-    /// The state does not exist (a folder that is absent, a database without
-    /// the schema) and the operation does not create one.
-    Absent,
-    /// The state's marker is there but its manifest is missing.
-    ManifestMissing,
-    /// The manifest (or the schema) does not parse, is of another format or
-    /// version, or contradicts itself.
-    ManifestCorrupt,
-    /// A path in the ledger leaves the state folder or is not a name the state
-    /// writes.
-    PathOutside,
-    /// The state stayed locked by another process longer than the wait limit.
-    Locked,
-    /// A stored deposit's content does not match its SHA-256 or size.
-    ContentMismatch,
-    /// A stored deposit's content is missing.
-    ContentMissing,
-    /// An operator's directory file is missing, unreadable or does not match
-    /// the ledger.
-    DirectoryMismatch,
-    /// A report file is missing, unreadable or does not match the ledger.
-    ReportMismatch,
-    /// A file in the state folder that the ledger does not name.
-    Unreferenced,
-    /// An instant outside the accepted window (2000-01-01 to 2099-12-31).
-    InstantOutOfRange,
-    /// The database backend failed.
-    Backend,
-    /// The database schema is newer than this version of the crate.
-    SchemaTooNew,
-    /// A deposit is unknown, or already integrated or failed, for this step.
-    LedgerConflict,
-    /// The state already exists where one was to be created.
-    AlreadyExists,
-    /// A deposit older (business date, deposit time) than a file of the same
-    /// operator already integrated: integrating it would take the operator's
-    /// BALs back in time.
-    Superseded,
-}
-
-impl StateCode {
-    /// Every code, in catalogue order.
-    pub const ALL: [StateCode; 17] = [
-        StateCode::NotAState,
-        StateCode::Absent,
-        StateCode::ManifestMissing,
-        StateCode::ManifestCorrupt,
-        StateCode::PathOutside,
-        StateCode::Locked,
-        StateCode::ContentMismatch,
-        StateCode::ContentMissing,
-        StateCode::DirectoryMismatch,
-        StateCode::ReportMismatch,
-        StateCode::Unreferenced,
-        StateCode::InstantOutOfRange,
-        StateCode::Backend,
-        StateCode::SchemaTooNew,
-        StateCode::LedgerConflict,
-        StateCode::AlreadyExists,
-        StateCode::Superseded,
-    ];
-
-    /// The code as written in reports, JSON and docs (`S701`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StateCode::NotAState => "S701",
-            StateCode::Absent => "S702",
-            StateCode::ManifestMissing => "S703",
-            StateCode::ManifestCorrupt => "S704",
-            StateCode::PathOutside => "S705",
-            StateCode::Locked => "S706",
-            StateCode::ContentMismatch => "S707",
-            StateCode::ContentMissing => "S708",
-            StateCode::DirectoryMismatch => "S709",
-            StateCode::ReportMismatch => "S710",
-            StateCode::Unreferenced => "S711",
-            StateCode::InstantOutOfRange => "S712",
-            StateCode::Backend => "S713",
-            StateCode::SchemaTooNew => "S714",
-            StateCode::LedgerConflict => "S715",
-            StateCode::AlreadyExists => "S716",
-            StateCode::Superseded => "S717",
-        }
-    }
-
-    /// The code of a string such as `S707`.
-    pub fn from_code(s: &str) -> Option<StateCode> {
-        StateCode::ALL.into_iter().find(|c| c.as_str() == s)
+mssante_types::stable_codes! {
+    /// Stable codes of the directory state (`S7xx`), listed in
+    /// `docs/error-codes.md`. They name why a state could not be used, why a
+    /// deposit could not be integrated, and what `verify` found.
+    pub enum StateCode {
+        /// The folder is not empty and is not a state (no marker).
+        NotAState = "S701",
+        /// The state does not exist (a folder that is absent, a database without
+        /// the schema) and the operation does not create one.
+        Absent = "S702",
+        /// The state's marker is there but its manifest is missing.
+        ManifestMissing = "S703",
+        /// The manifest (or the schema) does not parse, is of another format or
+        /// version, or contradicts itself.
+        ManifestCorrupt = "S704",
+        /// A path in the ledger leaves the state folder or is not a name the state
+        /// writes.
+        PathOutside = "S705",
+        /// The state stayed locked by another process longer than the wait limit.
+        Locked = "S706",
+        /// A stored deposit's content does not match its SHA-256 or size.
+        ContentMismatch = "S707",
+        /// A stored deposit's content is missing.
+        ContentMissing = "S708",
+        /// An operator's directory file is missing, unreadable or does not match
+        /// the ledger.
+        DirectoryMismatch = "S709",
+        /// A report file is missing, unreadable or does not match the ledger.
+        ReportMismatch = "S710",
+        /// A file in the state folder that the ledger does not name.
+        Unreferenced = "S711",
+        /// An instant outside the accepted window (2000-01-01 to 2099-12-31).
+        InstantOutOfRange = "S712",
+        /// The database backend failed.
+        Backend = "S713",
+        /// The database schema is newer than this version of the crate.
+        SchemaTooNew = "S714",
+        /// A deposit is unknown, or already integrated or failed, for this step.
+        LedgerConflict = "S715",
+        /// The state already exists where one was to be created.
+        AlreadyExists = "S716",
+        /// A deposit older (business date, deposit time) than a file of the same
+        /// operator already integrated: integrating it would take the operator's
+        /// BALs back in time.
+        Superseded = "S717",
     }
 }
 
-impl fmt::Display for StateCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for StateCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for StateCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        StateCode::from_code(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown state code {s:?}")))
-    }
-}
+mssante_types::stable_codes_serde!(StateCode);
 
 /// Why an operation could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -230,7 +160,7 @@ mod tests {
     #[test]
     fn state_codes_are_unique_and_parse_back() {
         let mut seen = std::collections::BTreeSet::new();
-        for c in StateCode::ALL {
+        for &c in StateCode::ALL {
             assert!(seen.insert(c.as_str()), "{c} twice");
             assert_eq!(StateCode::from_code(c.as_str()), Some(c));
             let json = serde_json::to_string(&c).unwrap();

@@ -7,72 +7,30 @@
 
 use crate::date::DateError;
 use crate::lifecycle::LifecycleError;
-use std::fmt;
 
-/// Stable codes of this crate. The string form (`"N803"`) never changes once
-/// published; new codes are only added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum IncidentCode {
-    /// The text is empty.
-    Empty,
-    /// The first line is not a title ending with ` :`.
-    Title,
-    /// Text before the first incident heading that is neither greeting,
-    /// audience nor summary.
-    BeforeHeading,
-    /// No incident heading (`Incident clos : …`, `Nouvel incident : …`).
-    NoIncident,
-    /// No date given and none written with its year in the text.
-    NoDate,
-    /// A French date expression that does not parse.
-    DateExpression,
-    /// A lifecycle transition that is not allowed.
-    Transition,
-    /// A lifecycle step dated before the previous one.
-    Backwards,
-    /// A lifecycle that does not start with `Declared`.
-    LifecycleStart,
-}
-
-impl IncidentCode {
-    /// Every code, in catalogue order.
-    pub const ALL: &'static [IncidentCode] = &[
-        IncidentCode::Empty,
-        IncidentCode::Title,
-        IncidentCode::BeforeHeading,
-        IncidentCode::NoIncident,
-        IncidentCode::NoDate,
-        IncidentCode::DateExpression,
-        IncidentCode::Transition,
-        IncidentCode::Backwards,
-        IncidentCode::LifecycleStart,
-    ];
-
-    /// The stable string form, e.g. `"N803"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            IncidentCode::Empty => "N801",
-            IncidentCode::Title => "N802",
-            IncidentCode::BeforeHeading => "N803",
-            IncidentCode::NoIncident => "N804",
-            IncidentCode::NoDate => "N805",
-            IncidentCode::DateExpression => "N811",
-            IncidentCode::Transition => "N821",
-            IncidentCode::Backwards => "N822",
-            IncidentCode::LifecycleStart => "N823",
-        }
-    }
-
-    /// Looks a code up by its string form.
-    pub fn from_code(s: &str) -> Option<IncidentCode> {
-        IncidentCode::ALL.iter().copied().find(|c| c.as_str() == s)
-    }
-}
-
-impl fmt::Display for IncidentCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+mssante_types::stable_codes! {
+    /// Stable codes of this crate. The string form (`"N803"`) never changes once
+    /// published; new codes are only added.
+    pub enum IncidentCode {
+        /// The text is empty.
+        Empty = "N801",
+        /// The first line is not a title ending with ` :`.
+        Title = "N802",
+        /// Text before the first incident heading that is neither greeting,
+        /// audience nor summary.
+        BeforeHeading = "N803",
+        /// No incident heading (`Incident clos : …`, `Nouvel incident : …`).
+        NoIncident = "N804",
+        /// No date given and none written with its year in the text.
+        NoDate = "N805",
+        /// A French date expression that does not parse.
+        DateExpression = "N811",
+        /// A lifecycle transition that is not allowed.
+        Transition = "N821",
+        /// A lifecycle step dated before the previous one.
+        Backwards = "N822",
+        /// A lifecycle that does not start with `Declared`.
+        LifecycleStart = "N823",
     }
 }
 
