@@ -3,13 +3,13 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Tools for MSSanté operators: the public BAL extraction, the operator feed and
-/// the liste blanche.
+/// Outils pour les opérateurs MSSanté : l'extraction publique des BAL, le fichier
+/// d'alimentation, la liste blanche, les dépôts et l'état de l'annuaire.
 #[derive(Parser, Debug)]
-#[command(name = "mssante", version, about, long_about = None)]
+#[command(name = "mssante", version)]
 pub(crate) struct Cli {
-    /// No report on stdout (exit status and errors only); `--json` objects are
-    /// still printed.
+    /// Aucun compte rendu sur la sortie standard (seuls le code de sortie et les
+    /// erreurs) ; les objets `--json` sont toujours écrits.
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
     #[command(subcommand)]
@@ -18,51 +18,51 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
-    /// The public extraction `Extraction_Correspondance_MSSante`.
+    /// L'extraction publique `Extraction_Correspondance_MSSante`.
     #[command(subcommand)]
     Extraction(ExtractionCmd),
-    /// The operator feed file (format v1, docs/formats/bal-feed.md).
+    /// Le fichier d'alimentation d'un opérateur (format v1, docs/formats/bal-feed.md).
     #[command(subcommand)]
     Feed(FeedCmd),
-    /// The liste blanche of trust-space domains.
+    /// La liste blanche des domaines de l'espace de confiance.
     #[command(subcommand, name = "liste-blanche")]
     ListeBlanche(ListeBlancheCmd),
-    /// Write deterministic synthetic files.
+    /// Écrit des fichiers synthétiques reproductibles.
     Generate(GenerateArgs),
-    /// Deposit a feed file into a state and print its CR de dépôt.
+    /// Dépose un fichier d'alimentation dans un état et affiche son CR de dépôt.
     ///
-    /// Exit status: 0 accepted (acknowledged: in the ledger), 1 rejected (its
-    /// CR de dépôt is in the ledger), 2 nothing was recorded (file unreadable,
-    /// state unusable or locked too long).
+    /// Code de sortie : 0 accepté (acquitté : inscrit au registre), 1 rejeté (son
+    /// CR de dépôt est au registre), 2 rien n'a été enregistré (fichier illisible,
+    /// état inutilisable ou verrouillé trop longtemps).
     Deposit(DepositArgs),
-    /// Run an integration: every accepted deposit whose business date is closed
-    /// at the run time, in date order; writes one CR d'intégration per file.
+    /// Lance une alimentation : chaque dépôt accepté dont la date métier est close
+    /// à l'heure du lancement, par date ; écrit un CR d'intégration par fichier.
     ///
-    /// Exit status: 0 every line integrated, 1 some lines rejected or a deposit
-    /// failed its integrity check, 2 error (no state there, state damaged).
+    /// Code de sortie : 0 toutes les lignes intégrées, 1 des lignes rejetées ou un
+    /// dépôt en échec au contrôle d'intégrité, 2 erreur (pas d'état, état endommagé).
     Run(RunArgs),
-    /// The directory state itself: create, verify, export.
+    /// L'état de l'annuaire lui-même : créer, vérifier, exporter.
     #[command(subcommand)]
     State(StateCmd),
-    /// Compare an operator's feed with a public extraction.
+    /// Compare l'alimentation d'un opérateur à une extraction publique.
     ///
-    /// Exit status: 0 they reconcile, 1 discrepancies, 2 a file is unusable.
+    /// Code de sortie : 0 concordance, 1 écarts, 2 un fichier est inutilisable.
     Reconcile(ReconcileArgs),
-    /// CR de dépôt and CR d'intégration files.
+    /// Les fichiers de CR de dépôt et de CR d'intégration.
     #[command(subcommand)]
     Cr(CrCmd),
-    /// Incident notices of the ANS.
+    /// Les avis d'incident de l'ANS.
     #[command(subcommand)]
     Incident(IncidentCmd),
-    /// Sending mail in the trust space: routing plans, burst simulation, notice mails.
+    /// L'envoi de messages dans l'espace de confiance : routage, simulation de rafale, messages d'avis.
     #[command(subcommand)]
     Mail(MailCmd),
-    /// Print a shell completion script on stdout.
+    /// Écrit le script de complétion d'un shell sur la sortie standard.
     Completions {
-        /// The shell.
+        /// Le shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) on stdout.
+    /// Écrit la page de manuel (roff) sur la sortie standard.
     Man,
 }
 
@@ -94,43 +94,43 @@ impl Command {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum MailCmd {
-    /// Route recipients (one address per line) to destination operators,
-    /// in transactions of at most --max recipients.
+    /// Route des destinataires (une adresse par ligne) vers les opérateurs de
+    /// destination, en transactions d'au plus --max destinataires.
     ///
-    /// Exit status: 0 every recipient routed, 1 some refused.
+    /// Code de sortie : 0 tous routés, 1 certains refusés.
     Plan(PlanArgs),
-    /// Replay a mass alert plus clinical mail against a destination with a
-    /// limited acceptance rate, with and without separate lanes.
+    /// Rejoue une alerte de masse et du courrier clinique vers une destination au
+    /// débit d'acceptation limité, avec et sans voies séparées.
     Simulate(SimulateArgs),
-    /// Write the notification mail of an incident notice (its JSON, as printed
-    /// by `incident parse --json`, or its text) to a file, with its envelope.
+    /// Écrit le message de notification d'un avis d'incident (son JSON, tel que
+    /// l'écrit `incident parse --json`, ou son texte) dans un fichier, avec son enveloppe.
     ///
-    /// Exit status: 0 written, 1 a recipient outside the trust space (with
-    /// --liste-blanche) or larger than --max-size, 2 unusable input.
+    /// Code de sortie : 0 écrit, 1 un destinataire hors de l'espace de confiance (avec
+    /// --liste-blanche) ou plus grand que --max-size, 2 entrée inutilisable.
     Notice(Box<NoticeArgs>),
 }
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum IncidentCmd {
-    /// Read a notice (French text) into incidents.
+    /// Lit un avis (texte français) en incidents.
     ///
-    /// Exit status: 0 parsed, 2 not a notice.
+    /// Code de sortie : 0 lu, 2 ce n'est pas un avis.
     Parse {
-        /// The notice text.
+        /// Le texte de l'avis (`-` : entrée standard).
         file: PathBuf,
-        /// Print exactly one JSON object on stdout (top-level `incidents` array).
+        /// Écrit exactement un objet JSON sur la sortie standard (tableau `incidents`).
         #[arg(long)]
         json: bool,
-        /// The date the notice was sent (YYYY-MM-DD); default: the latest date
-        /// written with its year.
+        /// La date d'envoi de l'avis (AAAA-MM-JJ) ; par défaut : la dernière date
+        /// écrite avec son année.
         #[arg(long)]
         date: Option<String>,
     },
-    /// Render a notice from its JSON (as printed by `incident parse --json`).
+    /// Rédige un avis à partir de son JSON (tel que l'écrit `incident parse --json`).
     Render {
-        /// The JSON file.
+        /// Le fichier JSON (`-` : entrée standard).
         file: PathBuf,
-        /// Output format.
+        /// Format de sortie.
         #[arg(long, value_enum, default_value_t = RenderFormat::Text)]
         format: RenderFormat,
     },
@@ -138,46 +138,46 @@ pub(crate) enum IncidentCmd {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum StateCmd {
-    /// Create a state (an absent or empty folder, or a database without one).
+    /// Crée un état (un dossier absent ou vide, ou une base qui n'en a pas).
     Init {
-        /// A folder, or `postgres://user@host/db`.
+        /// Un dossier, ou `postgres://utilisateur@hôte/base`.
         state: StateLoc,
     },
-    /// Check the whole state: ledger, deposit contents against their SHA-256,
-    /// directory files, reports.
+    /// Vérifie tout l'état : registre, contenus des dépôts contre leur SHA-256,
+    /// fichiers de l'annuaire, comptes rendus.
     ///
-    /// Exit status: 0 sound, 1 something is wrong (listed), 2 no state there.
+    /// Code de sortie : 0 sain, 1 des anomalies (listées), 2 pas d'état à cet endroit.
     Verify {
         #[command(flatten)]
         opts: StateOpts,
-        /// Print exactly one JSON object on stdout.
+        /// Écrit exactement un objet JSON sur la sortie standard.
         #[arg(long)]
         json: bool,
     },
-    /// Write a state (folder or database) as a new state folder: the same
-    /// reports/ and directory/ files, byte for byte, as a folder state holds.
+    /// Écrit un état (dossier ou base) en un nouveau dossier d'état : les mêmes
+    /// fichiers reports/ et directory/, octet pour octet, que ceux d'un état dossier.
     Export {
         #[command(flatten)]
         opts: StateOpts,
-        /// The folder to write (absent or empty).
+        /// Le dossier à écrire (absent ou vide).
         dir: PathBuf,
     },
 }
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum CrCmd {
-    /// Parse a report (`|` form) and print it in French, or as JSON.
+    /// Lit un compte rendu (forme `|`) et l'affiche en français, ou en JSON.
     Show {
-        /// The report file.
+        /// Le fichier du compte rendu (`-` : entrée standard).
         file: PathBuf,
-        /// Print exactly one JSON object on stdout.
+        /// Écrit exactement un objet JSON sur la sortie standard.
         #[arg(long)]
         json: bool,
-        /// How many lines of detail the text lists.
+        /// Combien de lignes de détail le texte liste.
         #[arg(long, default_value_t = 50)]
         detail: usize,
-        /// CR d'intégration: only its head (totals, anomalies by code), read
-        /// without its rows. Automatic above 64 MiB.
+        /// CR d'intégration : seulement son en-tête (totaux, anomalies par code), lu
+        /// sans ses lignes. Automatique au-delà de 64 Mio.
         #[arg(long)]
         summary: bool,
     },
@@ -185,41 +185,41 @@ pub(crate) enum CrCmd {
 
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct CheckArgs {
-    /// The file to check.
+    /// Le fichier à contrôler (`-` : entrée standard).
     pub(crate) file: PathBuf,
-    /// Print exactly one JSON object on stdout.
+    /// Écrit exactement un objet JSON sur la sortie standard.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Wrong RPPS, ADELI or FINESS keys reject the record (default: warning).
+    /// Une clé RPPS, ADELI ou FINESS fausse rejette l'enregistrement (défaut : avertissement).
     #[arg(long)]
     pub(crate) strict: bool,
-    /// Longest accepted line, in bytes.
+    /// Ligne la plus longue acceptée, en octets.
     #[arg(long, default_value_t = mssante_bal::reader::DEFAULT_MAX_LINE)]
     pub(crate) max_line_len: usize,
-    /// Accept lines with a wrong field count (with a warning) instead of rejecting them.
+    /// Accepte (avec un avertissement) les lignes au mauvais nombre de champs au lieu de les rejeter.
     #[arg(long)]
     pub(crate) lenient: bool,
-    /// Worker threads (1 = single-threaded streaming; default: available cores).
+    /// Fils de travail (1 = lecture en flux sur un seul fil ; défaut : les cœurs disponibles).
     #[arg(long)]
     pub(crate) threads: Option<usize>,
-    /// How many errors and warnings the human summary lists.
+    /// Combien d'erreurs et d'avertissements le résumé liste.
     #[arg(long, default_value_t = 20)]
     pub(crate) show: usize,
 }
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ExtractionCmd {
-    /// Read the whole file, validate every record, print a summary.
+    /// Lit tout le fichier, valide chaque enregistrement, affiche un résumé.
     ///
-    /// Exit status: 0 every record valid, 1 some rejected, 2 the file is unusable.
+    /// Code de sortie : 0 tous valides, 1 certains rejetés, 2 le fichier est inutilisable.
     Check(CheckArgs),
-    /// BALs added, removed and changed between two extractions.
+    /// Les BAL ajoutées, supprimées et modifiées entre deux extractions.
     Diff {
-        /// The older file.
+        /// Le fichier le plus ancien (`-` : entrée standard).
         old: PathBuf,
-        /// The newer file.
+        /// Le fichier le plus récent.
         new: PathBuf,
-        /// Print exactly one JSON object on stdout.
+        /// Écrit exactement un objet JSON sur la sortie standard.
         #[arg(long)]
         json: bool,
     },
@@ -227,22 +227,22 @@ pub(crate) enum ExtractionCmd {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum FeedCmd {
-    /// Read the whole feed file, validate every record, print a summary.
+    /// Lit tout le fichier d'alimentation, valide chaque enregistrement, affiche un résumé.
     ///
-    /// Exit status: 0 every record valid, 1 some rejected, 2 the file is unusable.
+    /// Code de sortie : 0 tous valides, 1 certains rejetés, 2 le fichier est inutilisable.
     Check(CheckArgs),
 }
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ListeBlancheCmd {
-    /// Parse a liste blanche and summarise it.
+    /// Lit une liste blanche et la résume.
     Check {
-        /// The XML file.
+        /// Le fichier XML (`-` : entrée standard).
         file: PathBuf,
-        /// Print exactly one JSON object on stdout.
+        /// Écrit exactement un objet JSON sur la sortie standard.
         #[arg(long)]
         json: bool,
-        /// Also list the operators of this domain.
+        /// Liste aussi les opérateurs de ce domaine.
         #[arg(long)]
         domain: Option<String>,
     },
@@ -250,39 +250,39 @@ pub(crate) enum ListeBlancheCmd {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GenKind {
-    /// An extraction file.
+    /// Un fichier d'extraction.
     Extraction,
-    /// An operator feed file.
+    /// Un fichier d'alimentation d'opérateur.
     Feed,
-    /// A liste blanche.
+    /// Une liste blanche.
     ListeBlanche,
 }
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct GenerateArgs {
-    /// What to generate.
+    /// Ce qu'il faut produire.
     pub(crate) kind: GenKind,
-    /// Number of records (BALs).
+    /// Nombre d'enregistrements (BAL).
     #[arg(long, default_value_t = 1000)]
     pub(crate) records: u64,
-    /// Random seed: same seed, same bytes.
+    /// Graine aléatoire : même graine, mêmes octets.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
-    /// Output file (default: stdout). For a feed, a directory gets a file named
-    /// after the feed pattern.
+    /// Fichier de sortie (défaut : sortie standard). Pour une alimentation, un dossier
+    /// reçoit un fichier nommé selon le modèle d'alimentation.
     #[arg(short, long)]
     pub(crate) output: Option<PathBuf>,
-    /// Make about this many records per million invalid.
+    /// Rend invalides environ ce nombre d'enregistrements par million.
     #[arg(long, default_value_t = 0)]
     pub(crate) errors_per_million: u32,
-    /// Feed only: index of the operator whose BALs are written.
+    /// Alimentation seulement : indice de l'opérateur dont les BAL sont écrites.
     #[arg(long, default_value_t = 0)]
     pub(crate) operator: usize,
-    /// Use CRLF line endings.
+    /// Fins de ligne CRLF.
     #[arg(long)]
     pub(crate) crlf: bool,
-    /// Extraction only: the file as published this many days later (same seed:
-    /// related files, for `extraction diff`).
+    /// Extraction seulement : le fichier tel que publié ce nombre de jours plus tard (même
+    /// graine : fichiers liés, pour `extraction diff`).
     #[arg(long, default_value_t = 0)]
     pub(crate) day: u32,
 }
@@ -290,27 +290,27 @@ pub(crate) struct GenerateArgs {
 /// `mssante deposit`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct DepositArgs {
-    /// The feed file (`-`: stdin, with --name); its name is the deposited name.
+    /// Le fichier d'alimentation (`-` : entrée standard, avec --name) ; son nom est le nom déposé.
     pub(crate) file: PathBuf,
-    /// The deposited name, when it is not the file's (required with `-`).
+    /// Le nom déposé, quand ce n'est pas celui du fichier (obligatoire avec `-`).
     #[arg(long)]
     pub(crate) name: Option<String>,
-    /// The depositing operator.
+    /// L'opérateur déposant.
     #[arg(long)]
     pub(crate) operator: String,
-    /// The state (a folder, created when absent or empty; or `postgres://…`).
+    /// L'état (un dossier, créé s'il est absent ou vide ; ou `postgres://…`).
     #[command(flatten)]
     pub(crate) state: StateOpts,
-    /// Deposit time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` in Paris time (default: now).
+    /// Heure du dépôt : RFC 3339, ou `AAAA-MM-JJTHH:MM[:SS]` heure de Paris (défaut : maintenant).
     #[arg(long)]
     pub(crate) at: Option<String>,
-    /// Largest accepted file, in bytes (reading stops one byte past it).
+    /// Plus grand fichier accepté, en octets (la lecture s'arrête un octet au-delà).
     #[arg(long, default_value_t = mssante_cr::deposit::DEFAULT_MAX_SIZE)]
     pub(crate) max_size: u64,
-    /// Most data lines accepted.
+    /// Nombre maximal de lignes de données acceptées.
     #[arg(long, default_value_t = mssante_cr::deposit::DEFAULT_MAX_RECORDS)]
     pub(crate) max_records: u64,
-    /// Print exactly one JSON object on stdout.
+    /// Écrit exactement un objet JSON sur la sortie standard.
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -318,17 +318,17 @@ pub(crate) struct DepositArgs {
 /// `mssante run`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct RunArgs {
-    /// The state (a folder that is one, or `postgres://…`).
+    /// L'état (un dossier qui en est un, ou `postgres://…`).
     #[command(flatten)]
     pub(crate) state: StateOpts,
-    /// Run time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` in Paris time (default: now).
+    /// Heure du lancement : RFC 3339, ou `AAAA-MM-JJTHH:MM[:SS]` heure de Paris (défaut : maintenant).
     #[arg(long)]
     pub(crate) at: Option<String>,
-    /// Liste blanche for the domain rule (default, for a state folder:
-    /// `STATE/liste-blanche.xml` when present; without one, domains are not checked).
+    /// Liste blanche pour la règle des domaines (défaut, pour un état dossier :
+    /// `ÉTAT/liste-blanche.xml` s'il existe ; sans elle, les domaines ne sont pas contrôlés).
     #[arg(long)]
     pub(crate) liste_blanche: Option<PathBuf>,
-    /// Print exactly one JSON object on stdout.
+    /// Écrit exactement un objet JSON sur la sortie standard.
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -336,23 +336,23 @@ pub(crate) struct RunArgs {
 /// `mssante reconcile`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct ReconcileArgs {
-    /// The operator's feed file (what it sent).
+    /// Le fichier d'alimentation de l'opérateur (ce qu'il a envoyé ; `-` : entrée standard).
     pub(crate) feed: PathBuf,
-    /// The public extraction (what is published).
+    /// L'extraction publique (ce qui est publié).
     pub(crate) extraction: PathBuf,
-    /// The operator (default: from the feed's file name).
+    /// L'opérateur (défaut : d'après le nom du fichier d'alimentation).
     #[arg(long)]
     pub(crate) operator: Option<String>,
-    /// Liste blanche: the operator's domains are all compared, not only the feed's.
+    /// Liste blanche : tous les domaines de l'opérateur sont comparés, pas seulement ceux de l'alimentation.
     #[arg(long)]
     pub(crate) liste_blanche: Option<PathBuf>,
-    /// Red-listed BALs are expected in the extraction (default: they are not).
+    /// Les BAL en liste rouge sont attendues dans l'extraction (défaut : non).
     #[arg(long)]
     pub(crate) liste_rouge_published: bool,
-    /// Print exactly one JSON object on stdout.
+    /// Écrit exactement un objet JSON sur la sortie standard.
     #[arg(long)]
     pub(crate) json: bool,
-    /// How many discrepancies the text lists.
+    /// Combien d'écarts le texte liste.
     #[arg(long, default_value_t = 20)]
     pub(crate) show: usize,
 }
@@ -360,20 +360,20 @@ pub(crate) struct ReconcileArgs {
 /// `mail plan`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct PlanArgs {
-    /// One recipient address per line.
+    /// Une adresse de destinataire par ligne (`-` : entrée standard).
     #[arg(long)]
     pub(crate) recipients: PathBuf,
-    /// The liste blanche.
+    /// La liste blanche.
     #[arg(long)]
     pub(crate) liste_blanche: PathBuf,
-    /// Most recipients per SMTP transaction.
+    /// Nombre maximal de destinataires par transaction SMTP.
     #[arg(long, default_value_t = 100)]
     pub(crate) max: usize,
-    /// Lane of the mail: each transaction gets a slot (connection, earliest
-    /// start) within the destination's budget for that lane.
+    /// Voie du courrier : chaque transaction reçoit un créneau (connexion, départ au
+    /// plus tôt) dans le budget de la destination pour cette voie.
     #[arg(long, value_enum, default_value_t = LaneArg::Clinical)]
     pub(crate) lane: LaneArg,
-    /// Print exactly one JSON object on stdout.
+    /// Écrit exactement un objet JSON sur la sortie standard.
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -381,37 +381,37 @@ pub(crate) struct PlanArgs {
 /// `--lane`.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LaneArg {
-    /// Mail between care providers.
+    /// Courrier entre professionnels de santé.
     Clinical,
-    /// Mass alerts and other bulk mail.
+    /// Alertes de masse et autres envois en nombre.
     Bulk,
 }
 
 /// `mail simulate`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct SimulateArgs {
-    /// Alert messages queued at once.
+    /// Messages d'alerte mis en file d'un coup.
     #[arg(long, default_value_t = 50_000)]
     pub(crate) alerts: u32,
-    /// Clinical messages, arriving over --window seconds.
+    /// Messages cliniques, arrivant pendant --window secondes.
     #[arg(long, default_value_t = 500)]
     pub(crate) clinical: u32,
-    /// Seconds over which clinical mail arrives.
+    /// Secondes pendant lesquelles le courrier clinique arrive.
     #[arg(long, default_value_t = 3_600)]
     pub(crate) window: u32,
-    /// Messages per second the destination accepts.
+    /// Messages par seconde que la destination accepte.
     #[arg(long, default_value_t = 20)]
     pub(crate) capacity: u32,
-    /// Messages per second the sender offers.
+    /// Messages par seconde que l'émetteur propose.
     #[arg(long, default_value_t = 20)]
     pub(crate) budget: u32,
-    /// Share of the budget reserved for clinical mail.
+    /// Part du budget réservée au courrier clinique.
     #[arg(long, default_value_t = 0.2)]
     pub(crate) clinical_share: f64,
-    /// Jitter seed.
+    /// Graine de la gigue.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
-    /// Print exactly one JSON object on stdout.
+    /// Écrit exactement un objet JSON sur la sortie standard.
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -419,45 +419,45 @@ pub(crate) struct SimulateArgs {
 /// `mail notice`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct NoticeArgs {
-    /// The notice: JSON (`incident parse --json`) or the French text.
+    /// L'avis : JSON (`incident parse --json`) ou le texte français (`-` : entrée standard).
     pub(crate) notice: PathBuf,
-    /// Recipients (repeat, or comma-separated).
+    /// Destinataires (option répétée, ou séparés par des virgules).
     #[arg(long, required = true, value_delimiter = ',')]
     pub(crate) to: Vec<String>,
-    /// Copy recipients.
+    /// Destinataires en copie.
     #[arg(long, value_delimiter = ',')]
     pub(crate) cc: Vec<String>,
-    /// Blind recipients: in the envelope only, never in the message.
+    /// Destinataires en copie cachée : dans l'enveloppe seulement, jamais dans le message.
     #[arg(long, value_delimiter = ',')]
     pub(crate) bcc: Vec<String>,
-    /// Sender address.
+    /// Adresse de l'expéditeur.
     #[arg(long, default_value = "supervision@operateur-exemple.mssante.fr")]
     pub(crate) from: String,
-    /// Sender display name.
+    /// Nom affiché de l'expéditeur.
     #[arg(long)]
     pub(crate) from_name: Option<String>,
-    /// `X-MSS-NIL`: the product reference given at declaration.
+    /// `X-MSS-NIL` : la référence du produit donnée à la déclaration.
     #[arg(long)]
     pub(crate) nil: Option<String>,
-    /// Ask for a disposition notification (MDN) to the sender.
+    /// Demande un accusé de lecture (MDN) à l'expéditeur.
     #[arg(long)]
     pub(crate) disposition_notification: bool,
-    /// Message-ID (`left@right`), for reproducible output.
+    /// Message-ID (`gauche@droite`), pour une sortie reproductible.
     #[arg(long)]
     pub(crate) message_id: Option<String>,
-    /// Date, RFC 3339 (e.g. 2020-12-11T18:00:00Z), for reproducible output.
+    /// Date, RFC 3339 (par ex. 2020-12-11T18:00:00Z), pour une sortie reproductible.
     #[arg(long)]
     pub(crate) date: Option<String>,
-    /// Refuse recipients outside this liste blanche.
+    /// Refuse les destinataires hors de cette liste blanche.
     #[arg(long)]
     pub(crate) liste_blanche: Option<PathBuf>,
-    /// Largest message accepted, in bytes.
+    /// Plus grand message accepté, en octets.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub(crate) max_size: u64,
-    /// Where to write the message (`-` for stdout).
+    /// Où écrire le message (`-` : sortie standard).
     #[arg(short = 'o', long)]
     pub(crate) output: PathBuf,
-    /// Print exactly one JSON object on stdout (not with `-o -`).
+    /// Écrit exactement un objet JSON sur la sortie standard (pas avec `-o -`).
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -465,25 +465,25 @@ pub(crate) struct NoticeArgs {
 /// `--format` of `incident render`.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RenderFormat {
-    /// French plain text, as the ANS writes notices.
+    /// Texte français, comme l'ANS écrit ses avis.
     Text,
     /// Markdown.
     Markdown,
-    /// An Atom feed with the notice.
+    /// Un flux Atom avec l'avis.
     Atom,
-    /// A Statuspage-style incidents JSON.
+    /// Un JSON d'incidents à la Statuspage.
     Statuspage,
-    /// iCalendar events for the planned actions.
+    /// Des événements iCalendar pour les actions prévues.
     Ical,
 }
 
 /// The state options every command that takes `--state` shares.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct StateOpts {
-    /// The state: a folder, or `postgres://user@host/db`.
+    /// L'état : un dossier, ou `postgres://utilisateur@hôte/base`.
     #[arg(long)]
     pub(crate) state: StateLoc,
-    /// How long to wait for another process's lock on the state, in seconds.
+    /// Combien de secondes attendre le verrou d'un autre processus sur l'état.
     #[arg(long, default_value_t = 120)]
     pub(crate) lock_timeout: u64,
 }
@@ -519,4 +519,58 @@ impl std::fmt::Display for StateLoc {
             },
         }
     }
+}
+
+/// The command line as operators read it: every help text in French (clap's
+/// own words too: headings, `-h`, `-V`); only clap's error messages stay in
+/// English (clap has no translations).
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let root = french(Cli::command()).disable_version_flag(true).arg(
+        clap::Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(clap::ArgAction::Version)
+            .help("Affiche la version"),
+    );
+    root
+}
+
+fn french(cmd: clap::Command) -> clap::Command {
+    cmd.help_template("{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("Commandes")
+        .subcommand_value_name("COMMANDE")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .arg(clap::Arg::new("help").short('h').long("help").action(clap::ArgAction::Help).help("Affiche l'aide"))
+        .mut_args(french_arg)
+        .mut_subcommands(french)
+}
+
+/// clap writes `[default: …]` and `[possible values: …]` in English: the
+/// same facts, in French, at the end of the help text.
+fn french_arg(a: clap::Arg) -> clap::Arg {
+    if !a.get_action().takes_values() {
+        return a;
+    }
+    let mut notes = Vec::new();
+    let defaults: Vec<String> = a.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+    if !defaults.is_empty() {
+        notes.push(format!("défaut : {}", defaults.join(", ")));
+    }
+    let values: Vec<clap::builder::PossibleValue> =
+        a.get_possible_values().into_iter().filter(|v| !v.is_hide_set()).collect();
+    if !values.is_empty() {
+        notes.push(format!("valeurs : {}", values.iter().map(|v| v.get_name()).collect::<Vec<_>>().join(", ")));
+    }
+    if notes.is_empty() {
+        return a;
+    }
+    let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+    let help = format!("{} ({})", help.trim_end_matches('.'), notes.join(" ; "));
+    let mut long = help.clone();
+    for v in values.iter().filter(|v| v.get_help().is_some()) {
+        long.push_str(&format!("\n  - {} : {}", v.get_name(), v.get_help().map(|h| h.to_string()).unwrap_or_default()));
+    }
+    a.hide_default_value(true).hide_possible_values(true).help(help).long_help(long)
 }

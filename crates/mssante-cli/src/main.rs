@@ -42,11 +42,11 @@ mod output;
 mod state;
 
 use args::*;
-use clap::{CommandFactory, Parser};
+use clap::FromArgMatches;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&args::command().get_matches()).unwrap_or_else(|e| e.exit());
     let json = cli.command.json();
     output::set_quiet(cli.quiet && !json);
     let result = match cli.command {
@@ -107,7 +107,7 @@ fn report_failure(e: &anyhow::Error, json: bool) {
 
 /// `mssante completions SHELL`.
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
-    let mut cmd = Cli::command();
+    let mut cmd = args::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "mssante", &mut out);
     std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
@@ -117,7 +117,7 @@ fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
 /// `mssante man`.
 fn man() -> anyhow::Result<u8> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(args::command()).render(&mut out)?;
     std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
     Ok(0)
 }

@@ -179,3 +179,43 @@ fn completions_and_man_page_are_generated() {
     let roff = String::from_utf8(out.stdout).unwrap();
     assert!(roff.starts_with(".ie") || roff.contains(".TH mssante"), "{}", &roff[..200.min(roff.len())]);
 }
+
+#[test]
+fn help_is_in_french_everywhere() {
+    let paths: &[&[&str]] = &[
+        &[],
+        &["extraction"],
+        &["extraction", "check"],
+        &["extraction", "diff"],
+        &["feed", "check"],
+        &["liste-blanche", "check"],
+        &["generate"],
+        &["deposit"],
+        &["run"],
+        &["state", "init"],
+        &["state", "verify"],
+        &["state", "export"],
+        &["reconcile"],
+        &["cr", "show"],
+        &["incident", "parse"],
+        &["incident", "render"],
+        &["mail", "plan"],
+        &["mail", "simulate"],
+        &["mail", "notice"],
+        &["completions"],
+        &["man"],
+    ];
+    for path in paths {
+        for flag in ["-h", "--help"] {
+            let mut args = path.to_vec();
+            args.push(flag);
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("Utilisation : mssante"), "{args:?}: {text}");
+            for english in ["Usage:", "Print help", "[default:", "ossible values", "Print version", "Commands:"] {
+                assert!(!text.contains(english), "{args:?} says {english:?}: {text}");
+            }
+        }
+    }
+}
