@@ -526,14 +526,13 @@ impl std::fmt::Display for StateLoc {
 /// English (clap has no translations).
 pub(crate) fn command() -> clap::Command {
     use clap::CommandFactory;
-    let root = french(Cli::command()).disable_version_flag(true).arg(
+    french(Cli::command()).disable_version_flag(true).arg(
         clap::Arg::new("version")
             .short('V')
             .long("version")
             .action(clap::ArgAction::Version)
             .help("Affiche la version"),
-    );
-    root
+    )
 }
 
 fn french(cmd: clap::Command) -> clap::Command {
