@@ -1,7 +1,8 @@
 //! One identity across the workspace: the same addresses and domains written in
 //! Unicode, in `xn--` form and in mixed case go through every crate's path
 //! (address equality and hashing, distinct counting, diff, directory keys,
-//! liste blanche, ownership, reconciliation, routing) and every path agrees.
+//! liste blanche, ownership, reconciliation, routing and its duplicate check)
+//! and every path agrees.
 
 use mssante_bal::distinct::fingerprint;
 use mssante_bal::liste_blanche::ListeBlanche;
@@ -61,6 +62,13 @@ proptest! {
             .map(|(i, d)| format!("{}@{d}", if i % 2 == 0 { local.to_uppercase() } else { local.to_lowercase() }))
             .collect();
         let key = normalize_domain(&forms[0]).unwrap().into_owned();
+
+        // Routing: every spelling after the first is the same recipient again.
+        let lb = liste_blanche(&forms[0]);
+        let p = mssante_envelope::route::plan(&addresses, &TrustSpace::new(&lb), 100);
+        prop_assert_eq!(p.transactions.iter().map(|t| t.recipients.len()).sum::<usize>(), 1);
+        prop_assert!(p.refused.iter().all(|r| r.reason == mssante_envelope::route::Refusal::Duplicate), "{:?}", p.refused);
+        prop_assert_eq!(p.refused.len(), addresses.len() - 1);
         let first = Address::parse(&addresses[0]).unwrap();
 
         // Each domain spelling as the liste blanche's, each as the one looked up.

@@ -41,7 +41,7 @@ pub enum Refusal {
     NotInTrustSpace,
     /// A patient address whose local part is not a 15-digit INS with a valid key.
     BadIns,
-    /// Already given (compared with the domain in lower case).
+    /// Already given (the same address key, see [`mssante_types::identity`]).
     Duplicate,
 }
 
@@ -227,7 +227,9 @@ fn classify_index(local: &str, domain: &str, space: &TrustSpace) -> Result<(Kind
 }
 
 /// Routes recipients: every one ends up once, in a transaction or refused.
-/// Duplicates are detected on the local part and the normalised domain.
+/// Duplicates are detected on the address key of the workspace
+/// ([`mssante_types::identity`]: local part without case, domain in its IDNA
+/// ASCII form), as the directory counts one BAL.
 pub fn plan<S: AsRef<str>>(recipients: &[S], space: &TrustSpace, max_per_transaction: usize) -> Plan {
     let max = max_per_transaction.max(1);
     let mut by_dest: Vec<Vec<(Address<'static>, Kind)>> = vec![Vec::new(); space.destinations.len()];
@@ -251,7 +253,7 @@ pub fn plan<S: AsRef<str>>(recipients: &[S], space: &TrustSpace, max_per_transac
                 continue;
             }
         };
-        let key = format!("{}@{normal}", address.local_part());
+        let key = address.key().into_owned();
         let outcome = classify_index(address.local_part(), &normal, space);
         if !seen.insert(key) {
             refused.push(refuse(Refusal::Duplicate));
