@@ -178,15 +178,22 @@ impl Budgets {
         self
     }
 
-    /// The budget of a destination.
+    /// The budget of a destination: a key is one of its certificate DNs
+    /// (compared as DNs: [`Dn`](mssante_bal::liste_blanche::Dn)) or one of its
+    /// MTA names (compared as domains: [`mssante_types::identity`]).
     pub fn for_destination(&self, d: &Destination) -> &Budget {
+        use mssante_bal::liste_blanche::Dn;
         if self.operators.is_empty() {
             return &self.default;
         }
         let mtas = d.mtas();
+        let dns: Vec<Dn> = d.dns.iter().filter_map(|s| Dn::parse(s).ok()).collect();
         self.operators
             .iter()
-            .find(|(key, _)| d.dns.iter().chain(&mtas).any(|n| n.eq_ignore_ascii_case(key)))
+            .find(|(key, _)| match Dn::parse(key) {
+                Ok(k) if key.contains('=') => dns.contains(&k),
+                _ => mtas.iter().any(|m| mssante_types::identity::same_domain(m, key)),
+            })
             .map_or(&self.default, |(_, b)| b)
     }
 }
@@ -236,5 +243,24 @@ impl<'b> Throttle<'b> {
     /// One slot per transaction of a plan, in the plan's order.
     pub fn schedule(&mut self, lane: Lane, plan: &Plan) -> Vec<Slot> {
         plan.transactions.iter().map(|t| self.assign(lane, &t.destination)).collect()
+    }
+}
+
+#[cfg(test)]
+mod budget_keys {
+    use super::*;
+
+    #[test]
+    fn a_key_is_a_dn_compared_as_a_dn_or_an_mta_compared_as_a_domain() {
+        let d = Destination { dns: vec!["CN=mta1.op1.example,OU=1,O=OP1,C=FR".into()] };
+        let small = Budget::default().with_max_message_size(1000).unwrap();
+        for key in ["cn=mta1.op1.example, ou=1, O=OP1, C=FR", "MTA1.OP1.Example", "mta1.op1.example"] {
+            let b = Budgets::default().with(key, small);
+            assert_eq!(b.for_destination(&d).max_message_size(), 1000, "{key}");
+        }
+        for key in ["CN=mta1.op1.example,O=OP1,C=FR", "mta2.op1.example", "op1.example"] {
+            let b = Budgets::default().with(key, small);
+            assert_eq!(b.for_destination(&d), &Budget::default(), "{key}");
+        }
     }
 }
