@@ -1,8 +1,40 @@
 //! Every code of every crate's catalogue is documented in
-//! `docs/error-codes.md`, and no two catalogues share a code.
+//! `docs/error-codes.md`, no two codes are the same string (within a
+//! catalogue or across), each reads back from its string and, where the
+//! catalogue has serde, from its JSON. The catalogues are declared with
+//! `mssante_types::stable_codes!`, so one test serves them all.
 //! (Lives in the unpublished examples crate: it reads the workspace's docs.)
 
+use mssante_types::StableCode;
+use serde::{Serialize, de::DeserializeOwned};
 use std::collections::BTreeMap;
+
+fn reads_back<C: StableCode>(all: &[C]) {
+    for &c in all {
+        assert_eq!(C::from_code(c.as_str()), Some(c), "{c}");
+    }
+    assert_eq!(C::from_code("Z999"), None);
+}
+
+fn json_reads_back<C: StableCode + Serialize + DeserializeOwned>(all: &[C]) {
+    for &c in all {
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, format!("\"{c}\""));
+        assert_eq!(serde_json::from_str::<C>(&json).unwrap(), c);
+    }
+    assert!(serde_json::from_str::<C>("\"Z999\"").is_err());
+}
+
+#[test]
+fn every_code_reads_back_from_its_string_and_its_json() {
+    reads_back(mssante_bal::Code::ALL);
+    reads_back(mssante_cr::DepositCode::ALL);
+    reads_back(mssante_cr::error::StateCode::ALL);
+    reads_back(mssante_incident::IncidentCode::ALL);
+    json_reads_back(mssante_bal::Code::ALL);
+    json_reads_back(mssante_cr::DepositCode::ALL);
+    json_reads_back(mssante_cr::error::StateCode::ALL);
+}
 
 #[test]
 fn every_code_is_documented_once_across_the_workspace() {

@@ -289,18 +289,3 @@ impl Error {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_and_round_trip() {
-        let mut seen = std::collections::HashSet::new();
-        for c in Code::ALL {
-            assert!(seen.insert(c.as_str()), "duplicate code {c}");
-            assert_eq!(Code::from_code(c.as_str()), Some(*c));
-        }
-        assert_eq!(Code::from_code("Z999"), None);
-    }
-}

@@ -37,19 +37,3 @@ mssante_types::stable_codes! {
 }
 
 mssante_types::stable_codes_serde!(DepositCode);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_round_trip_and_apart_from_the_record_codes() {
-        let mut seen = std::collections::HashSet::new();
-        for c in DepositCode::ALL {
-            assert!(seen.insert(c.as_str()), "duplicate {c}");
-            assert_eq!(DepositCode::from_code(c.as_str()), Some(*c));
-            assert_eq!(mssante_bal::Code::from_code(c.as_str()), None, "{c} is still a record code");
-        }
-        assert_eq!(seen.len(), 10);
-    }
-}

@@ -152,20 +152,3 @@ impl Error {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn state_codes_are_unique_and_parse_back() {
-        let mut seen = std::collections::BTreeSet::new();
-        for &c in StateCode::ALL {
-            assert!(seen.insert(c.as_str()), "{c} twice");
-            assert_eq!(StateCode::from_code(c.as_str()), Some(c));
-            let json = serde_json::to_string(&c).unwrap();
-            assert_eq!(serde_json::from_str::<StateCode>(&json).unwrap(), c);
-        }
-        assert_eq!(StateCode::from_code("S700"), None);
-    }
-}
