@@ -1,7 +1,8 @@
 //! Deposits and integration runs over a [`Store`]: the operator's side of the
 //! evening alimentation, and the backlog catch-up after an outage.
 
-use crate::deposit::{Deposit, DepositPolicy, check_hashed, sha256_hex};
+use crate::deposit::{Deposit, DepositPolicy, check_hashed};
+use crate::digest::sha256_hex;
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
 use crate::integrate::{IntegrationPolicy, RunContext, integrate_streaming};

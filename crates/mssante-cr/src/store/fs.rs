@@ -3,7 +3,7 @@
 use super::lock::{Lock, acquire};
 use super::verify::Finding;
 use super::{DepositEntry, Failure, OperatorInfo, Store, check_waiting};
-use crate::deposit::sha256_hex;
+use crate::digest::{HashingWriter, sha256_file, sha256_hex};
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
 use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, IntegrationSummary, ReportKind};
@@ -878,23 +878,6 @@ impl Store for FsStore {
     }
 }
 
-/// SHA-256 of a file, read in pieces.
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut hash = Sha256::new();
-    let mut file = fs::File::open(path)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match std::io::Read::read(&mut file, &mut buf) {
-            Ok(0) => break,
-            Ok(n) => hash.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Writes a CR d'intégration without holding its whole text in memory and
 /// returns its SHA-256.
 fn write_report(path: &Path, report: &dyn IntegrationOutput) -> Result<String, Error> {
@@ -908,30 +891,14 @@ fn write_hashed<T>(
     path: &Path,
     fill: &mut dyn FnMut(&mut dyn Write) -> Result<T, Error>,
 ) -> Result<(T, String), Error> {
-    use sha2::{Digest, Sha256};
-    struct Hashing<'w> {
-        inner: &'w mut dyn Write,
-        hash: Sha256,
-    }
-    impl Write for Hashing<'_> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let n = self.inner.write(buf)?;
-            self.hash.update(&buf[..n]);
-            Ok(n)
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            self.inner.flush()
-        }
-    }
-    let mut digest = None;
+    let mut digest = String::new();
     let value = write_via(path, &mut |w| {
-        let mut h = Hashing { inner: w, hash: Sha256::new() };
+        let mut h = HashingWriter::new(w);
         let value = fill(&mut h)?;
-        digest = Some(h.hash.finalize());
+        digest = h.finish();
         Ok(value)
     })?;
-    let hex = digest.map(|d| d.iter().map(|b| format!("{b:02x}")).collect()).unwrap_or_default();
-    Ok((value, hex))
+    Ok((value, digest))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::verify::Finding;
 use super::{DepositEntry, Failure, OperatorInfo, Store, check_waiting};
-use crate::deposit::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::directory::OperatorBals;
 use crate::error::{Error, StateCode};
 use crate::report::{DepositReport, IntegrationOutput, IntegrationReport, IntegrationSummary};
