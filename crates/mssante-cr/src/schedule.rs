@@ -21,7 +21,7 @@
 //! ```
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, SecondsFormat, Utc};
-use chrono_tz::Europe::Paris;
+use mssante_types::paris;
 
 /// The integration schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl Default for Schedule {
 impl Schedule {
     /// The business date a deposit made at `at` belongs to.
     pub fn business_date(&self, at: DateTime<Utc>) -> NaiveDate {
-        let local = at.with_timezone(&Paris);
+        let local = paris::local(at);
         let day = local.date_naive();
         if local.time() >= self.cutoff { day.checked_add_days(Days::new(1)).unwrap_or(day) } else { day }
     }
@@ -48,7 +48,7 @@ impl Schedule {
     /// The last business date closed at `at`: a run at `at` integrates every
     /// deposit whose business date is on or before it.
     pub fn closed_through(&self, at: DateTime<Utc>) -> NaiveDate {
-        let local = at.with_timezone(&Paris);
+        let local = paris::local(at);
         let day = local.date_naive();
         if local.time() >= self.cutoff { day } else { day.pred_opt().unwrap_or(day) }
     }
@@ -68,7 +68,7 @@ impl Schedule {
 /// write: such instants are written in UTC (`Z`) so that nothing is lost.
 pub fn format_time(t: DateTime<Utc>) -> String {
     use chrono::Offset;
-    let local = t.with_timezone(&Paris);
+    let local = paris::local(t);
     if local.offset().fix().local_minus_utc() % 60 == 0 {
         local.to_rfc3339_opts(SecondsFormat::AutoSi, false)
     } else {
@@ -82,7 +82,7 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 /// reports could not be read back by every tool.
 pub fn check_instant(at: DateTime<Utc>) -> Result<(), crate::Error> {
     use chrono::Datelike;
-    let year = at.with_timezone(&Paris).year();
+    let year = paris::local(at).year();
     if (2000..=2099).contains(&year) {
         Ok(())
     } else {

@@ -2,12 +2,12 @@
 
 use super::{DepositOutcome, DepositReport, IntegrationReport, IntegrationSummary, IssueCount, Outcome, Totals};
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Paris;
 use mssante_bal::{Issue, Severity, StableCode};
+use mssante_types::paris;
 use std::fmt::Write as _;
 
 fn when(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Paris).format("%d/%m/%Y à %Hh%M (heure de Paris)").to_string()
+    paris::local(t).format("%d/%m/%Y à %Hh%M (heure de Paris)").to_string()
 }
 
 fn issue_line<C: StableCode>(out: &mut String, i: &Issue<C>) {
