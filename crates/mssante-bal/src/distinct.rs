@@ -29,26 +29,47 @@ pub fn fingerprint(address: &str) -> u128 {
 
 /// The fingerprint of bytes taken as they are (an already-built key).
 pub(crate) fn hash_key(key: &[u8]) -> u128 {
-    let mut a = Mix::new(0x9E37_79B9_7F4A_7C15, 0, 29);
-    let mut b = Mix::new(0xD6E8_FEB8_6659_FD93, 0x5851_F42D_4C95_7F2D, 31);
-    a.write(key);
-    b.write(key);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    let mut f = Fingerprint::new();
+    f.write(key);
+    f.finish()
 }
 
-/// [`hash_key`] of the ASCII lower case of `s`, without allocating.
+/// [`hash_key`] of the ASCII lower case of `s`, without allocating (chunks of
+/// 256 bytes, a multiple of the 8-byte word: the same value as one write).
 fn fingerprint_ascii_lower(address: &str) -> u128 {
-    let mut a = Mix::new(0x9E37_79B9_7F4A_7C15, 0, 29);
-    let mut b = Mix::new(0xD6E8_FEB8_6659_FD93, 0x5851_F42D_4C95_7F2D, 31);
+    let mut f = Fingerprint::new();
     let mut buf = [0u8; 256];
     for part in address.as_bytes().chunks(buf.len()) {
         for (d, s) in buf.iter_mut().zip(part) {
             *d = s.to_ascii_lowercase();
         }
-        a.write(&buf[..part.len()]);
-        b.write(&buf[..part.len()]);
+        f.write(&buf[..part.len()]);
     }
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    f.finish()
+}
+
+/// Two [`Mix`] hashes with different constants: a 128-bit fingerprint.
+struct Fingerprint {
+    a: Mix,
+    b: Mix,
+}
+
+impl Fingerprint {
+    fn new() -> Self {
+        Fingerprint {
+            a: Mix::new(0x9E37_79B9_7F4A_7C15, 0, 29),
+            b: Mix::new(0xD6E8_FEB8_6659_FD93, 0x5851_F42D_4C95_7F2D, 31),
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.a.write(bytes);
+        self.b.write(bytes);
+    }
+
+    fn finish(&self) -> u128 {
+        (u128::from(self.a.finish()) << 64) | u128::from(self.b.finish())
+    }
 }
 
 /// A 64-bit multiply-rotate hash over 8-byte words with a murmur3 finaliser.
