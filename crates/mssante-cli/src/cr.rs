@@ -42,11 +42,6 @@ fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An error about the state, named once.
-fn about_state(state: &StateLoc, e: impl Into<anyhow::Error>) -> anyhow::Error {
-    files::about(std::path::Path::new(&state.to_string()), e)
-}
-
 fn finding_fr(f: Finding) -> &'static str {
     match f {
         Finding::Missing => "manquante",
@@ -92,7 +87,7 @@ pub fn deposit(a: &DepositArgs) -> anyhow::Result<u8> {
     it.deposit_policy.max_records = a.max_records;
     let (seq, report) = it
         .deposit(&Deposit { file_name: &name, content: &content, operator: &a.operator, at })
-        .map_err(|e| about_state(&a.state.state, e))?;
+        .map_err(|e| crate::state::about(&a.state.state, e))?;
     let path = it.store().report_path(seq, ReportKind::Deposit);
     if a.json {
         print_json(&DepositJson { seq, lock_waited_ms: note_wait(it.store()), report_file: path, report: &report })?;
@@ -141,7 +136,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
     if let Some(own) = own {
         it = it.with_ownership(own);
     }
-    let summary = it.run(at).map_err(|e| about_state(&a.state.state, e))?;
+    let summary = it.run(at).map_err(|e| crate::state::about(&a.state.state, e))?;
     let rejected: u64 = summary.integrated.iter().map(|f| f.totals.rejected).sum();
     let files: Vec<FileJson<'_>> = summary
         .integrated

@@ -20,7 +20,7 @@ pub enum Open {
 }
 
 /// An error about a state, named once (a URL without its password).
-fn about(loc: &StateLoc, e: impl Into<anyhow::Error>) -> anyhow::Error {
+pub(crate) fn about(loc: &StateLoc, e: impl Into<anyhow::Error>) -> anyhow::Error {
     crate::files::about(std::path::Path::new(&loc.to_string()), e)
 }
 
