@@ -203,6 +203,11 @@ impl Envelope {
         Ok(self)
     }
 
+    /// The `ENVID`, decoded.
+    pub fn envid_value(&self) -> Option<&str> {
+        self.envid.as_deref()
+    }
+
     /// The reverse path.
     pub fn reverse_path(&self) -> &ReversePath {
         &self.reverse_path

@@ -17,6 +17,8 @@ pub enum Stage {
     Data,
     /// `QUIT`.
     Quit,
+    /// `STARTTLS`.
+    StartTls,
 }
 
 impl fmt::Display for Stage {
@@ -27,6 +29,7 @@ impl fmt::Display for Stage {
             Stage::MailFrom => "MAIL FROM",
             Stage::Data => "DATA",
             Stage::Quit => "QUIT",
+            Stage::StartTls => "STARTTLS",
         })
     }
 }
@@ -129,6 +132,24 @@ pub enum Error {
     /// The message needs an extension the server does not offer.
     #[error("SMTP: the server does not offer {0}, needed by this message")]
     MissingExtension(&'static str),
+    /// A delivery status notification that does not follow RFC 3464.
+    #[error("DSN, line {line} of the delivery-status part: {message}")]
+    Dsn {
+        /// 1-based line in the `message/delivery-status` part (0: the
+        /// message as a whole).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The peer is refused by the trust checks (`T901`–`T911`): it received
+    /// nothing of the message.
+    #[cfg(feature = "tls")]
+    #[error("peer refused: {0}")]
+    Untrusted(crate::tls::Refusal),
+    /// Trust material that cannot be used (`T921`–`T925`).
+    #[cfg(feature = "tls")]
+    #[error("trust material: {0}")]
+    Material(#[from] crate::tls::MaterialError),
 }
 
 impl Error {
@@ -151,6 +172,11 @@ impl Error {
             Error::Closed => "M614",
             Error::MissingExtension(_) => "M615",
             Error::LineTooLong { .. } => "M616",
+            Error::Dsn { .. } => "M617",
+            #[cfg(feature = "tls")]
+            Error::Untrusted(r) => r.code.as_str(),
+            #[cfg(feature = "tls")]
+            Error::Material(m) => m.code.as_str(),
         }
     }
 }

@@ -20,7 +20,12 @@
 //!   MSSanté headers, no `Bcc:` header ever, control characters refused,
 //!   byte-identical output when Message-ID, Date and boundary are given;
 //! * [`smtp`]: a small blocking client that sends a built message with its
-//!   envelope (DSN parameters when the server offers `DSN`).
+//!   envelope (DSN parameters when the server offers `DSN`);
+//! * [`tls`] (feature `tls`, default): STARTTLS and mutual TLS with
+//!   IGC-Santé certificates, peers verified against the liste blanche, with a
+//!   typed verdict;
+//! * [`dsn`]: delivery status notifications (RFC 3464) read into
+//!   per-recipient outcomes that feed the reply classes and the retry plan.
 //!
 //! ```
 //! use mssante_bal::liste_blanche::ListeBlanche;
@@ -46,6 +51,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dsn;
 pub mod envelope;
 pub mod error;
 pub mod message;
@@ -56,6 +62,8 @@ pub mod route;
 pub mod simulate;
 pub mod smtp;
 pub mod throttle;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod xtext;
 
 pub use envelope::{Envelope, Notify, Recipient, Ret, ReversePath};

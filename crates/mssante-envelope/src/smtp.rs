@@ -22,6 +22,8 @@ pub struct Extensions {
     pub eight_bit_mime: bool,
     /// `SIZE` and its limit (0 = no fixed limit), RFC 1870.
     pub size: Option<u64>,
+    /// `STARTTLS` (RFC 3207).
+    pub starttls: bool,
 }
 
 impl Extensions {
@@ -33,6 +35,7 @@ impl Extensions {
                 Some("DSN") => e.dsn = true,
                 Some("SMTPUTF8") => e.smtputf8 = true,
                 Some("8BITMIME") => e.eight_bit_mime = true,
+                Some("STARTTLS") => e.starttls = true,
                 Some("SIZE") => e.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0)),
                 _ => {}
             }
@@ -64,16 +67,48 @@ pub struct Session<S: Read + Write> {
 impl<S: Read + Write> Session<S> {
     /// Reads the greeting and says `EHLO client_name`.
     pub fn open(stream: S, client_name: &str) -> Result<Session<S>, Error> {
-        if client_name.is_empty() || !client_name.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::Value { field: "EHLO name".into(), value: client_name.to_owned() });
-        }
+        check_ehlo_name(client_name)?;
         let mut s = Session { io: BufReader::new(stream), extensions: Extensions::default() };
         let (greeting, _) = s.reply()?;
         expect(greeting, 220, Stage::Greeting)?;
-        let (reply, lines) = s.command(&format!("EHLO {client_name}"))?;
-        expect(reply, 250, Stage::Ehlo)?;
-        s.extensions = Extensions::parse(&lines);
+        s.ehlo(client_name)?;
         Ok(s)
+    }
+
+    /// Says `EHLO client_name` on a stream whose greeting was already read:
+    /// after a `STARTTLS` handshake, where capabilities from before TLS are
+    /// forgotten (RFC 3207 §4.2).
+    pub fn resume(stream: S, client_name: &str) -> Result<Session<S>, Error> {
+        check_ehlo_name(client_name)?;
+        let mut s = Session { io: BufReader::new(stream), extensions: Extensions::default() };
+        s.ehlo(client_name)?;
+        Ok(s)
+    }
+
+    fn ehlo(&mut self, client_name: &str) -> Result<(), Error> {
+        let (reply, lines) = self.command(&format!("EHLO {client_name}"))?;
+        expect(reply, 250, Stage::Ehlo)?;
+        self.extensions = Extensions::parse(&lines);
+        Ok(())
+    }
+
+    /// Says `STARTTLS` and, on `220`, gives the stream back for the
+    /// handshake. Refused when the server did not offer it, and when bytes
+    /// follow the `220` before the handshake (they would be read as if they
+    /// came over TLS: the STARTTLS command injection of CVE-2011-0411).
+    pub fn starttls(mut self) -> Result<S, Error> {
+        if !self.extensions.starttls {
+            return Err(Error::MissingExtension("STARTTLS"));
+        }
+        let (reply, _) = self.command("STARTTLS")?;
+        expect(reply, 220, Stage::StartTls)?;
+        if !self.io.buffer().is_empty() {
+            return Err(Error::Value {
+                field: "STARTTLS".into(),
+                value: format!("{} bytes sent before the handshake", self.io.buffer().len()),
+            });
+        }
+        Ok(self.io.into_inner())
     }
 
     /// What the server supports.
@@ -173,6 +208,13 @@ impl<S: Read + Write> Session<S> {
             }
         }
     }
+}
+
+fn check_ehlo_name(client_name: &str) -> Result<(), Error> {
+    if client_name.is_empty() || !client_name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Value { field: "EHLO name".into(), value: client_name.to_owned() });
+    }
+    Ok(())
 }
 
 fn expect(reply: Reply, code: u16, stage: Stage) -> Result<(), Error> {

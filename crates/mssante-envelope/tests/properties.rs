@@ -340,11 +340,12 @@ mod ehlo {
         /// Extensions written as an EHLO reply (any order, any case, other
         /// keywords between) read back as themselves.
         #[test]
-        fn ehlo_extensions_read_back(dsn in any::<bool>(), utf8 in any::<bool>(), eight in any::<bool>(), size in prop::option::of(0..100_000_000u64), shuffle in any::<u64>(), lower in any::<bool>()) {
+        fn ehlo_extensions_read_back(dsn in any::<bool>(), utf8 in any::<bool>(), eight in any::<bool>(), starttls in any::<bool>(), size in prop::option::of(0..100_000_000u64), shuffle in any::<u64>(), lower in any::<bool>()) {
             let mut lines: Vec<String> = vec!["PIPELINING".into(), "HELP".into()];
             if dsn { lines.push("DSN".into()); }
             if utf8 { lines.push("SMTPUTF8".into()); }
             if eight { lines.push("8BITMIME".into()); }
+            if starttls { lines.push("STARTTLS".into()); }
             if let Some(n) = size { lines.push(format!("SIZE {n}")); }
             let n = lines.len();
             lines.rotate_left((shuffle % n as u64) as usize);
@@ -354,7 +355,7 @@ mod ehlo {
                 script.push_str(&format!("250{}{l}\r\n", if i + 1 == n { ' ' } else { '-' }));
             }
             let s = Session::open(Scripted { says: Cursor::new(script.into_bytes()) }, "client.example.fr").unwrap();
-            let expected = Extensions { dsn, smtputf8: utf8, eight_bit_mime: eight, size };
+            let expected = Extensions { dsn, smtputf8: utf8, eight_bit_mime: eight, size, starttls };
             prop_assert_eq!(s.extensions(), &expected);
         }
     }
