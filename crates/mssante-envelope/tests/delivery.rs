@@ -61,11 +61,17 @@ fn find_or_install() -> String {
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+/// Starts the server with extra arguments (certificate files for TLS).
+fn start_with(args: &[&Path]) -> Server {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
     let out = tempfile::tempdir().unwrap();
     let mut child = Command::new("python3")
         .arg(&script)
         .arg(out.path())
+        .args(args)
         .env("PYTHONPATH", python_path())
         .stdout(Stdio::piped())
         .spawn()
@@ -251,4 +257,105 @@ fn a_refused_sender_is_a_typed_rejection_with_the_server_reply() {
     let ok = Draft::notice(from(), "ok", "ok\r\n").to(mb("bal-admin@operateur-exemple.mssante.fr")).build().unwrap();
     assert_eq!(session.send(&ok.envelope, &ok.bytes).unwrap().accepted, [0]);
     session.quit().unwrap();
+}
+
+/// The trust checks against a third-party STARTTLS server (aiosmtpd over
+/// Python's ssl, i.e. OpenSSL), with certificates of the test PKI: the valid
+/// case, the server without TLS, and mutual TLS where the server demands our
+/// certificate and verifies it against the IGC-Santé chain.
+mod tls_against_aiosmtpd {
+    use super::*;
+    use mssante_bal::liste_blanche::ListeBlanche;
+    use mssante_envelope::tls::test_pki::{Spec, Subject, TestPki, liste_blanche};
+    use mssante_envelope::tls::{Checker, Identity, TlsClient, TrustCode, TrustMaterial, Verdict};
+    use std::sync::Arc;
+
+    struct Setup {
+        dir: tempfile::TempDir,
+        client: TlsClient,
+        lb: ListeBlanche,
+        ours: mssante_envelope::tls::test_pki::TestCert,
+    }
+
+    const DOMAIN: &str = "ch-exemple.mssante.fr";
+
+    fn setup() -> Setup {
+        let pki = TestPki::new();
+        let theirs = pki.issue(&Spec::valid(Subject::new("mx.ch-exemple.mssante.fr", "98765432100019", "CH EXEMPLE")));
+        let ours = pki.issue(&Spec::valid(Subject::new(
+            "mta.operateur-exemple.mssante.fr",
+            "12345678900012",
+            "OPERATEUR EXEMPLE",
+        )));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("chain.pem"), &theirs.chain_pem).unwrap();
+        std::fs::write(dir.path().join("key.pem"), &theirs.key_pem).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), pki.ca_pem()).unwrap();
+        std::fs::write(dir.path().join("crl.pem"), pki.crl_pem()).unwrap();
+        let mut m = TrustMaterial::builder();
+        m.add_ca_file(&dir.path().join("ca.pem")).unwrap();
+        m.add_crl_file(&dir.path().join("crl.pem")).unwrap();
+        let client = TlsClient::new(Checker::new(Arc::new(m.build().unwrap())), "mta.operateur-exemple.mssante.fr");
+        let lb = ListeBlanche::parse(liste_blanche(&[(DOMAIN, &theirs.dn)]).as_bytes()).unwrap();
+        Setup { dir, client, lb, ours }
+    }
+
+    fn message() -> mssante_envelope::message::Built {
+        Draft::notice(from(), "Incident clos", "Bonjour,\r\n.Ligne\r\n")
+            .to(mb("dr.exemple@ch-exemple.mssante.fr"))
+            .message_id("tls-1@operateur-exemple.mssante.fr")
+            .date(1_607_709_600)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn valid_certificate_delivers_over_starttls() {
+        let s = setup();
+        let server = start_with(&[&s.dir.path().join("chain.pem"), &s.dir.path().join("key.pem")]);
+        let probe = s.client.probe("127.0.0.1", server.port, DOMAIN, &s.lb).unwrap();
+        assert!(probe.verdict.is_trusted(), "{:?}", probe.verdict);
+        let built = message();
+        let (delivery, peer) =
+            s.client.deliver("127.0.0.1", server.port, DOMAIN, &s.lb, &built.envelope, &built.bytes).unwrap();
+        assert_eq!(delivery.accepted, [0]);
+        assert!(peer.unwrap().protocol.unwrap().starts_with("TLSv1."));
+        let (info, bytes) = received(&server, 1);
+        assert_eq!(bytes, built.bytes, "the bytes received are the bytes sent");
+        assert!(info["tls"]["version"].as_str().unwrap().starts_with("TLSv1."), "{info}");
+    }
+
+    #[test]
+    fn a_server_without_starttls_receives_nothing() {
+        let s = setup();
+        let server = start();
+        let probe = s.client.probe("127.0.0.1", server.port, DOMAIN, &s.lb).unwrap();
+        assert_eq!(probe.verdict.code(), Some(TrustCode::NoTls));
+        let built = message();
+        let e = s.client.deliver("127.0.0.1", server.port, DOMAIN, &s.lb, &built.envelope, &built.bytes).unwrap_err();
+        assert_eq!(e.code(), "T901", "{e}");
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!server.out.path().join("1.eml").exists(), "nothing was sent in plaintext");
+    }
+
+    #[test]
+    fn mutual_tls_with_a_pkcs12_identity() {
+        let s = setup();
+        let d = s.dir.path();
+        let server = start_with(&[&d.join("chain.pem"), &d.join("key.pem"), &d.join("ca.pem")]);
+        // Without our certificate, OpenSSL ends the session.
+        let built = message();
+        let e = s.client.deliver("127.0.0.1", server.port, DOMAIN, &s.lb, &built.envelope, &built.bytes).unwrap_err();
+        assert_eq!(e.code(), "T902", "{e}");
+        // With it, from a .p12 file.
+        let id = Identity::from_pkcs12("ours.p12", &s.ours.pkcs12("secret"), "secret").unwrap();
+        let client = s.client.clone().identity(id);
+        let probe = client.probe("127.0.0.1", server.port, DOMAIN, &s.lb).unwrap();
+        assert!(matches!(probe.verdict, Verdict::Trusted(_)), "{:?}", probe.verdict);
+        client.deliver("127.0.0.1", server.port, DOMAIN, &s.lb, &built.envelope, &built.bytes).unwrap();
+        let (info, bytes) = received(&server, 1);
+        assert_eq!(bytes, built.bytes);
+        let subject = info["tls"]["peer_subject"].to_string();
+        assert!(subject.contains("mta.operateur-exemple.mssante.fr"), "OpenSSL saw our certificate: {subject}");
+    }
 }

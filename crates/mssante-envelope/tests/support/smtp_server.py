@@ -1,7 +1,9 @@
 """A real SMTP server on loopback for the delivery test (aiosmtpd, from PyPI).
 
-Usage: python3 smtp_server.py OUT_DIR
-Prints the port it listens on, then writes each message it receives as
+Usage: python3 smtp_server.py OUT_DIR [CHAIN.pem KEY.pem [CLIENT_CA.pem]]
+With a certificate chain and key, the server offers STARTTLS (Python's ssl,
+i.e. OpenSSL) and refuses mail before it; with a CA file too, it demands a
+client certificate that chains to it (mutual TLS). Prints the port it listens on, then writes each message it receives as
 OUT_DIR/<n>.eml (the bytes received, dot-unstuffed) and OUT_DIR/<n>.json (the
 envelope: MAIL FROM and RCPT TO as received on the wire, and as aiosmtpd read
 them).
@@ -16,6 +18,7 @@ with "inconnu" with 550 5.1.1, and senders whose local part starts with
 import asyncio
 import json
 import os
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -77,19 +80,40 @@ class Handler:
             "raw_mail": session.raw_mail,
             "raw_rcpts": session.raw_rcpts,
             "ehlo": session.host_name,
+            "tls": None,
         }
+        ssl_object = server.transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            peer = ssl_object.getpeercert()
+            info["tls"] = {
+                "version": ssl_object.version(),
+                "peer_subject": [list(rdn[0]) for rdn in peer["subject"]] if peer else None,
+            }
         with open(base + ".json.tmp", "w") as f:
             json.dump(info, f)
         os.rename(base + ".json.tmp", base + ".json")
         return "250 2.0.0 Message accepted for delivery"
 
 
-async def main(out):
+def tls_context(args):
+    if not args:
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(args[0], args[1])
+    if len(args) > 2:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(args[2])
+    return ctx
+
+
+async def main(out, tls_args):
     handler = Handler(out)
+    ctx = tls_context(tls_args)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: DsnSMTP(handler, enable_SMTPUTF8=True, decode_data=False, hostname="mx.loopback.test",
-                        data_size_limit=2_000_000),
+                        data_size_limit=2_000_000, tls_context=ctx, require_starttls=ctx is not None),
         host="127.0.0.1",
         port=0,
     )
@@ -99,4 +123,4 @@ async def main(out):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], sys.argv[2:]))

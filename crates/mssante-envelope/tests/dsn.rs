@@ -1,0 +1,112 @@
+//! Delivery status notifications in the shapes Postfix, Exim and Microsoft
+//! Exchange produce (synthetic samples in `tests/data/dsn/`), read into
+//! per-recipient outcomes that feed the reply classes and the retry plan.
+
+use mssante_envelope::dsn::{Action, Report};
+use mssante_envelope::retry::{Class, Retries, RetryPolicy, Verdict};
+use mssante_envelope::route::{TrustSpace, plan};
+use mssante_envelope::{Envelope, Recipient, ReversePath};
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dsn").join(name)).unwrap()
+}
+
+fn envelope(envid: &str, to: &str) -> Envelope {
+    Envelope::new(ReversePath::parse("supervision@operateur-exemple.mssante.fr").unwrap(), vec![Recipient::parse(to).unwrap()])
+        .unwrap()
+        .envid(envid)
+        .unwrap()
+}
+
+#[test]
+fn postfix_bounce() {
+    let r = Report::parse(&sample("postfix.eml")).unwrap();
+    assert_eq!(r.reporting_mta.kind, "dns");
+    assert_eq!(r.reporting_mta.value, "mx.ch-exemple.mssante.fr");
+    assert_eq!(r.envelope_id.as_deref(), Some("notice 1+"), "xtext-decoded");
+    assert!(r.is_about(&envelope("notice 1+", "inconnu@ch-exemple.mssante.fr")));
+    assert!(!r.is_about(&envelope("notice 2", "inconnu@ch-exemple.mssante.fr")));
+    assert!(r.fields.iter().any(|(n, v)| n == "X-Postfix-Queue-ID" && v == "4F1A2B3C4D"), "unknown fields are kept");
+    assert_eq!(r.recipients.len(), 2);
+    let failed = &r.recipients[0];
+    assert_eq!(failed.address(), "inconnu@ch-exemple.mssante.fr");
+    assert_eq!(failed.original_recipient.as_ref().unwrap().value, "inconnu@ch-exemple.mssante.fr");
+    assert_eq!((failed.action, failed.status), (Action::Failed, (5, 1, 1)));
+    assert_eq!(failed.remote_mta.as_ref().unwrap().value, "lmtp.ch-exemple.mssante.fr");
+    let reply = failed.reply().unwrap();
+    assert_eq!((reply.code, reply.enhanced), (550, Some((5, 1, 1))));
+    assert!(reply.text.ends_with("Recipient address rejected: User unknown"), "folded lines joined: {reply}");
+    assert_eq!(failed.class(), Class::Permanent);
+    let delivered = &r.recipients[1];
+    assert_eq!((delivered.action, delivered.class()), (Action::Delivered, Class::Success));
+}
+
+#[test]
+fn exim_delay_warning_feeds_the_retry_plan() {
+    let r = Report::parse(&sample("exim.eml")).unwrap();
+    assert_eq!(r.envelope_id.as_deref(), Some("notice 2"));
+    let delayed = &r.recipients[0];
+    assert_eq!((delayed.action, delayed.status), (Action::Delayed, (4, 0, 0)));
+    assert_eq!(delayed.will_retry_until.as_deref(), Some("Mon, 14 Dec 2020 19:15:00 +0100"));
+    assert_eq!(delayed.class(), Class::Transient);
+    let failed = &r.recipients[1];
+    assert_eq!(failed.reply().unwrap().code, 550);
+    assert_eq!(failed.reply().unwrap().enhanced, None);
+    assert_eq!(failed.class(), Class::Permanent);
+
+    // The outcomes go to the destination operator's retry state, as a reply
+    // would: the delayed recipient defers the destination, the failed one
+    // concerns its message only.
+    let lb = mssante_bal::liste_blanche::ListeBlanche::parse(
+        br#"<ListeBlancheMSSante><ListeDomaines><Domaine><Nom>clinique-exemple.mssante.fr</Nom>
+        <DNCertificatOperateur>CN=mx.clinique-exemple.mssante.fr,OU=1,O=CLINIQUE,C=FR</DNCertificatOperateur>
+        </Domaine></ListeDomaines></ListeBlancheMSSante>"#,
+    )
+    .unwrap();
+    let space = TrustSpace::new(&lb);
+    let p = plan(&[delayed.address()], &space, 100);
+    let destination = &p.transactions[0].destination;
+    let mut retries = Retries::new(RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }, 1);
+    assert_eq!(retries.record(destination, failed.class(), 0), Verdict::Ready);
+    assert!(matches!(retries.record(destination, delayed.class(), 0), Verdict::RetryAt(t) if t > 0));
+    assert!(!retries.ready(destination, 1));
+}
+
+#[test]
+fn exchange_ndr() {
+    let r = Report::parse(&sample("exchange.eml")).unwrap();
+    assert_eq!(r.reporting_mta.value, "EXCH01.ght-exemple.local");
+    assert_eq!(r.envelope_id, None);
+    assert_eq!(r.arrival_date.as_deref(), Some("Sat, 12 Dec 2020 07:09:58 +0000"));
+    let f = &r.recipients[0];
+    assert_eq!(f.address(), "direction@ght-exemple.mssante.fr");
+    assert_eq!(f.status, (5, 1, 10));
+    let reply = f.reply().unwrap();
+    assert_eq!(reply.enhanced, Some((5, 1, 10)));
+    assert!(reply.text.contains("RESOLVER.ADR.RecipientNotFound; Recipient not found"), "{reply}");
+    assert!(f.fields.iter().any(|(n, v)| n == "X-Display-Name" && v == "Direction GHT Exemple"));
+    assert_eq!(f.class(), Class::Permanent);
+}
+
+#[test]
+fn malformed_reports_are_clear_errors() {
+    let postfix = String::from_utf8(sample("postfix.eml")).unwrap();
+    let cases: Vec<(String, &str)> = vec![
+        (postfix.replace("report-type=delivery-status", "report-type=disposition-notification"), "not a multipart/report"),
+        (postfix.replace("Content-Type: message/delivery-status", "Content-Type: text/plain"), "no message/delivery-status part"),
+        (postfix.replace("Status: 5.1.1\r\n", ""), "Status missing"),
+        (postfix.replace("Action: failed", "Action: bounced"), "not an RFC 3464 action"),
+        (postfix.replace("Status: 5.1.1", "Status: 9.9"), "not class.subject.detail"),
+        (postfix.replace("Reporting-MTA: dns; mx.ch-exemple.mssante.fr\r\n", ""), "Reporting-MTA missing"),
+        (postfix.replace("Original-Envelope-Id: notice+201+2B", "Original-Envelope-Id: a+ZZ"), "is not xtext"),
+        ("not a mail at all".to_owned(), "not a multipart/report"),
+    ];
+    for (text, expected) in cases {
+        let e = Report::parse(text.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), "M617");
+        assert!(e.to_string().contains(expected), "{e} / {expected}");
+    }
+    // The line is the line in the delivery-status part.
+    let e = Report::parse(postfix.replace("Status: 5.1.1\r\n", "").as_bytes()).unwrap_err();
+    assert!(e.to_string().starts_with("DSN, line 7 "), "{e}");
+}
