@@ -54,9 +54,13 @@ pub(crate) enum Command {
     /// Les avis d'incident de l'ANS.
     #[command(subcommand)]
     Incident(IncidentCmd),
-    /// L'envoi de messages dans l'espace de confiance : routage, simulation de rafale, messages d'avis.
+    /// L'envoi de messages dans l'espace de confiance : routage, simulation de rafale,
+    /// messages d'avis, envoi sur TLS vérifié, lecture des DSN.
     #[command(subcommand)]
     Mail(MailCmd),
+    /// TLS dans l'espace de confiance : certificats IGC-Santé et liste blanche.
+    #[command(subcommand)]
+    Tls(TlsCmd),
     /// Écrit le script de complétion d'un shell sur la sortie standard.
     Completions {
         /// Le shell.
@@ -83,6 +87,9 @@ impl Command {
             Command::Mail(MailCmd::Plan(a)) => a.json,
             Command::Mail(MailCmd::Simulate(a)) => a.json,
             Command::Mail(MailCmd::Notice(a)) => a.json,
+            Command::Mail(MailCmd::Send(a)) => a.json,
+            Command::Mail(MailCmd::Dsn { json, .. }) => *json,
+            Command::Tls(TlsCmd::Probe(a)) => a.json,
             Command::Generate(_)
             | Command::State(_)
             | Command::Incident(_)
@@ -108,6 +115,120 @@ pub(crate) enum MailCmd {
     /// Code de sortie : 0 écrit, 1 un destinataire hors de l'espace de confiance (avec
     /// --liste-blanche) ou plus grand que --max-size, 2 entrée inutilisable.
     Notice(Box<NoticeArgs>),
+    /// Envoie un message (fichier .eml) à un serveur de l'espace de confiance, sur TLS
+    /// vérifié : un pair refusé ne reçoit rien.
+    ///
+    /// Code de sortie : 0 remis (tous les destinataires acceptés), 1 pair refusé ou
+    /// message refusé (en tout ou en partie), 2 envoi impossible (connexion, fichier).
+    Send(Box<SendArgs>),
+    /// Lit un rapport de non-remise (DSN, RFC 3464) : le sort de chaque destinataire.
+    ///
+    /// Code de sortie : 0 lu, 2 ce n'est pas un DSN conforme.
+    Dsn {
+        /// Le message DSN (`-` : entrée standard).
+        file: PathBuf,
+        /// Écrit exactement un objet JSON sur la sortie standard.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum TlsCmd {
+    /// Se connecte, dit EHLO, STARTTLS, vérifie le pair pour le domaine, puis QUIT :
+    /// aucun message n'est envoyé.
+    ///
+    /// Code de sortie : 0 pair de confiance pour le domaine, 1 refusé, 2 vérification
+    /// impossible (connexion refusée, fichier illisible).
+    Probe(Box<ProbeArgs>),
+}
+
+/// Ce qui fonde la confiance : la liste blanche, la chaîne IGC-Santé, les CRL, le
+/// certificat de l'opérateur.
+#[derive(clap::Args, Debug)]
+pub(crate) struct TrustArgs {
+    /// La liste blanche.
+    #[arg(long)]
+    pub(crate) liste_blanche: PathBuf,
+    /// Certificats d'AC de confiance (PEM, DER ou .p7b) ; seuls ceux-ci sont crus.
+    #[arg(long, required = true)]
+    pub(crate) ca: Vec<PathBuf>,
+    /// Listes de révocation (DER ou PEM), signées par une AC de --ca.
+    #[arg(long)]
+    pub(crate) crl: Vec<PathBuf>,
+    /// Accepte un certificat dont aucune CRL à jour ne dit le statut (un certificat
+    /// révoqué reste refusé).
+    #[arg(long)]
+    pub(crate) allow_unknown_revocation: bool,
+    /// Certificat de l'opérateur (PEM, avec sa chaîne) pour le TLS mutuel.
+    #[arg(long, requires = "key", conflicts_with = "p12")]
+    pub(crate) cert: Option<PathBuf>,
+    /// Clé privée du certificat (PEM).
+    #[arg(long, requires = "cert")]
+    pub(crate) key: Option<PathBuf>,
+    /// Certificat et clé de l'opérateur en PKCS#12 (.p12).
+    #[arg(long)]
+    pub(crate) p12: Option<PathBuf>,
+    /// Variable d'environnement qui contient le mot de passe du .p12.
+    #[arg(long, requires = "p12", conflicts_with = "p12_password_file")]
+    pub(crate) p12_password_env: Option<String>,
+    /// Fichier qui contient le mot de passe du .p12 (sa première ligne).
+    #[arg(long, requires = "p12")]
+    pub(crate) p12_password_file: Option<PathBuf>,
+    /// TLS dès la connexion (sans STARTTLS).
+    #[arg(long)]
+    pub(crate) implicit_tls: bool,
+    /// Le nom annoncé dans EHLO.
+    #[arg(long, default_value = "localhost")]
+    pub(crate) ehlo: String,
+    /// Délai maximal de connexion, de lecture et d'écriture, en secondes.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) timeout: u64,
+    /// Vérifie les dates de validité à cet instant (RFC 3339) plutôt que maintenant.
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+}
+
+/// `tls probe`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ProbeArgs {
+    /// Le serveur, `HÔTE:PORT`.
+    pub(crate) target: String,
+    /// Le domaine de destination dont le serveur doit présenter un certificat listé.
+    #[arg(long)]
+    pub(crate) domain: String,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// Écrit exactement un objet JSON sur la sortie standard.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `mail send`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct SendArgs {
+    /// Le message, tel qu'il sera transmis (`-` : entrée standard).
+    pub(crate) message: PathBuf,
+    /// L'adresse de l'expéditeur (MAIL FROM).
+    #[arg(long)]
+    pub(crate) from: String,
+    /// Les destinataires (RCPT TO), option répétée ou séparés par des virgules.
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub(crate) to: Vec<String>,
+    /// Le serveur, `HÔTE:PORT`.
+    #[arg(long)]
+    pub(crate) via: String,
+    /// Le domaine de destination dont le serveur doit présenter un certificat listé.
+    #[arg(long)]
+    pub(crate) domain: String,
+    /// ENVID (RFC 3461) : l'identifiant que les DSN rappelleront.
+    #[arg(long)]
+    pub(crate) envid: Option<String>,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// Écrit exactement un objet JSON sur la sortie standard.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -226,3 +226,44 @@ pub fn simulate(a: &SimulateArgs) -> anyhow::Result<u8> {
     }
     Ok(0)
 }
+
+/// `mssante mail dsn`: exit 0 read, 2 not a DSN.
+pub fn dsn(file: &std::path::Path, json: bool) -> anyhow::Result<u8> {
+    let raw = files::read(file)?;
+    let report = mssante_envelope::dsn::Report::parse(&raw).map_err(|e| files::about(file, e))?;
+    if json {
+        let recipients: Vec<_> = report
+            .recipients
+            .iter()
+            .map(|r| {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                v["address"] = json!(r.address());
+                v["status"] = json!(format!("{}.{}.{}", r.status.0, r.status.1, r.status.2));
+                v["class"] = json!(format!("{:?}", r.class()).to_lowercase());
+                v
+            })
+            .collect();
+        let mut v = serde_json::to_value(&report)?;
+        v["recipients"] = json!(recipients);
+        jsonln!("{v}");
+        return Ok(0);
+    }
+    outln!("{} : rapport de {}", files::shown(file), files::printable(&report.reporting_mta.value));
+    if let Some(id) = &report.envelope_id {
+        outln!("  ENVID : {}", files::printable(id));
+    }
+    for r in &report.recipients {
+        let diag = r.diagnostic.as_ref().map(|d| format!(" — {}", d.value)).unwrap_or_default();
+        outln!(
+            "  {} : {:?} {}.{}.{} ({:?}){}",
+            files::printable(r.address()),
+            r.action,
+            r.status.0,
+            r.status.1,
+            r.status.2,
+            r.class(),
+            files::printable(&diag)
+        );
+    }
+    Ok(0)
+}

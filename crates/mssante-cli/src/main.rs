@@ -40,6 +40,7 @@ mod incident;
 mod mail;
 mod output;
 mod state;
+mod tls;
 
 use args::*;
 use clap::FromArgMatches;
@@ -69,6 +70,9 @@ fn main() -> ExitCode {
         Command::Mail(MailCmd::Plan(a)) => mail::plan(&a),
         Command::Mail(MailCmd::Simulate(a)) => mail::simulate(&a),
         Command::Mail(MailCmd::Notice(a)) => mail::notice(&a),
+        Command::Mail(MailCmd::Send(a)) => tls::send(&a),
+        Command::Mail(MailCmd::Dsn { file, json }) => mail::dsn(&file, json),
+        Command::Tls(TlsCmd::Probe(a)) => tls::probe(&a),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     };

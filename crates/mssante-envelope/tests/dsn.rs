@@ -12,10 +12,13 @@ fn sample(name: &str) -> Vec<u8> {
 }
 
 fn envelope(envid: &str, to: &str) -> Envelope {
-    Envelope::new(ReversePath::parse("supervision@operateur-exemple.mssante.fr").unwrap(), vec![Recipient::parse(to).unwrap()])
-        .unwrap()
-        .envid(envid)
-        .unwrap()
+    Envelope::new(
+        ReversePath::parse("supervision@operateur-exemple.mssante.fr").unwrap(),
+        vec![Recipient::parse(to).unwrap()],
+    )
+    .unwrap()
+    .envid(envid)
+    .unwrap()
 }
 
 #[test]
@@ -92,8 +95,14 @@ fn exchange_ndr() {
 fn malformed_reports_are_clear_errors() {
     let postfix = String::from_utf8(sample("postfix.eml")).unwrap();
     let cases: Vec<(String, &str)> = vec![
-        (postfix.replace("report-type=delivery-status", "report-type=disposition-notification"), "not a multipart/report"),
-        (postfix.replace("Content-Type: message/delivery-status", "Content-Type: text/plain"), "no message/delivery-status part"),
+        (
+            postfix.replace("report-type=delivery-status", "report-type=disposition-notification"),
+            "not a multipart/report",
+        ),
+        (
+            postfix.replace("Content-Type: message/delivery-status", "Content-Type: text/plain"),
+            "no message/delivery-status part",
+        ),
         (postfix.replace("Status: 5.1.1\r\n", ""), "Status missing"),
         (postfix.replace("Action: failed", "Action: bounced"), "not an RFC 3464 action"),
         (postfix.replace("Status: 5.1.1", "Status: 9.9"), "not class.subject.detail"),
