@@ -31,6 +31,8 @@ fn every_code_reads_back_from_its_string_and_its_json() {
     reads_back(mssante_cr::DepositCode::ALL);
     reads_back(mssante_cr::error::StateCode::ALL);
     reads_back(mssante_incident::IncidentCode::ALL);
+    reads_back(mssante_envelope::tls::TrustCode::ALL);
+    json_reads_back(mssante_envelope::tls::TrustCode::ALL);
     json_reads_back(mssante_bal::Code::ALL);
     json_reads_back(mssante_cr::DepositCode::ALL);
     json_reads_back(mssante_cr::error::StateCode::ALL);
@@ -40,11 +42,12 @@ fn every_code_reads_back_from_its_string_and_its_json() {
 fn every_code_is_documented_once_across_the_workspace() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/error-codes.md")).unwrap();
     let mut owner: BTreeMap<&'static str, &'static str> = BTreeMap::new();
-    let catalogues: [(&str, Vec<&'static str>); 4] = [
+    let catalogues: [(&str, Vec<&'static str>); 5] = [
         ("mssante_bal::Code", mssante_bal::Code::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_cr::DepositCode", mssante_cr::DepositCode::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_cr::error::StateCode", mssante_cr::error::StateCode::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_incident::IncidentCode", mssante_incident::IncidentCode::ALL.iter().map(|c| c.as_str()).collect()),
+        ("mssante_envelope::tls::TrustCode", mssante_envelope::tls::TrustCode::ALL.iter().map(|c| c.as_str()).collect()),
     ];
     for (name, codes) in &catalogues {
         assert!(!codes.is_empty(), "{name}");

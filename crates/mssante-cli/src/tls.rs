@@ -143,11 +143,8 @@ pub fn probe(a: &ProbeArgs) -> anyhow::Result<u8> {
                     peer.protocol.as_deref().unwrap_or("?"),
                     peer.cipher.as_deref().unwrap_or("?")
                 );
-                outln!(
-                    "  sujet     : {}",
-                    files::printable(&v["peer_subject"].as_str().unwrap_or_default().to_owned())
-                );
-                outln!("  émetteur  : {}", files::printable(&v["peer_issuer"].as_str().unwrap_or_default().to_owned()));
+                outln!("  sujet     : {}", files::printable(v["peer_subject"].as_str().unwrap_or_default()));
+                outln!("  émetteur  : {}", files::printable(v["peer_issuer"].as_str().unwrap_or_default()));
                 outln!("  expire le : {}", v["not_after"].as_str().unwrap_or_default());
             }
             Verdict::Refused(r) => {

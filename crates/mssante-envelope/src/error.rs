@@ -145,7 +145,7 @@ pub enum Error {
     /// nothing of the message.
     #[cfg(feature = "tls")]
     #[error("peer refused: {0}")]
-    Untrusted(crate::tls::Refusal),
+    Untrusted(Box<crate::tls::Refusal>),
     /// Trust material that cannot be used (`T921`–`T925`).
     #[cfg(feature = "tls")]
     #[error("trust material: {0}")]

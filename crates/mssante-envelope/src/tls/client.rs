@@ -137,7 +137,7 @@ impl TlsClient {
         domain: &str,
         liste_blanche: &ListeBlanche,
     ) -> Result<Connected, Error> {
-        let (domain, listed) = listed_for(domain, liste_blanche).map_err(Error::Untrusted)?;
+        let (domain, listed) = listed_for(domain, liste_blanche).map_err(untrusted)?;
         let tcp = self.tcp(host, port)?;
         match self.transport {
             Transport::InsecurePlaintext => {
@@ -152,17 +152,17 @@ impl TlsClient {
                 let plain = Session::open(tcp, &self.client_name)?;
                 if !plain.extensions().starttls {
                     let _ = plain.quit();
-                    return Err(Error::Untrusted(Refusal::new(
+                    return Err(untrusted(Refusal::new(
                         TrustCode::NoTls,
                         format!("{host}:{port} does not offer STARTTLS: nothing is sent in plaintext"),
                     )));
                 }
                 let tcp = plain.starttls().map_err(|e| match e {
                     Error::Rejected { stage: Stage::StartTls, reply } => {
-                        Error::Untrusted(Refusal::new(TrustCode::NoTls, format!("STARTTLS refused: {reply}")))
+                        untrusted(Refusal::new(TrustCode::NoTls, format!("STARTTLS refused: {reply}")))
                     }
                     Error::Value { value, .. } => {
-                        Error::Untrusted(Refusal::new(TrustCode::Handshake, format!("STARTTLS: {value}")))
+                        untrusted(Refusal::new(TrustCode::Handshake, format!("STARTTLS: {value}")))
                     }
                     other => other,
                 })?;
@@ -181,11 +181,11 @@ impl TlsClient {
             Ok(c) => {
                 let peer = c.peer.ok_or(Error::MissingExtension("STARTTLS"))?;
                 let _ = c.session.quit();
-                Ok(Probe { tls: true, verdict: Verdict::Trusted(peer) })
+                Ok(Probe { tls: true, verdict: Verdict::Trusted(Box::new(peer)) })
             }
             Err(Error::Untrusted(r)) => Ok(Probe {
                 tls: !matches!(r.code, TrustCode::NoTls | TrustCode::DomainNotListed),
-                verdict: Verdict::Refused(r),
+                verdict: Verdict::Refused(*r),
             }),
             Err(e) => Err(e),
         }
@@ -242,23 +242,23 @@ impl TlsClient {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(|e| Error::Untrusted(Refusal::new(TrustCode::Handshake, e.to_string())))?
+            .map_err(|e| untrusted(Refusal::new(TrustCode::Handshake, e.to_string())))?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone());
         let config = match &self.identity {
-            Some(id) => builder.with_client_auth_cert(id.chain.clone(), id.key.clone_key()).map_err(|e| {
-                Error::Untrusted(Refusal::new(TrustCode::KeyMismatch, format!("client certificate: {e}")))
-            })?,
+            Some(id) => builder
+                .with_client_auth_cert(id.chain.clone(), id.key.clone_key())
+                .map_err(|e| untrusted(Refusal::new(TrustCode::KeyMismatch, format!("client certificate: {e}"))))?,
             None => builder.with_no_client_auth(),
         };
         let name = ServerName::try_from(host.to_owned())
-            .map_err(|e| Error::Untrusted(Refusal::new(TrustCode::Handshake, format!("{host}: {e}"))))?;
+            .map_err(|e| untrusted(Refusal::new(TrustCode::Handshake, format!("{host}: {e}"))))?;
         let mut conn = ClientConnection::new(Arc::new(config), name)
-            .map_err(|e| Error::Untrusted(Refusal::new(TrustCode::Handshake, e.to_string())))?;
+            .map_err(|e| untrusted(Refusal::new(TrustCode::Handshake, e.to_string())))?;
         while conn.is_handshaking() {
             if let Err(e) = conn.complete_io(&mut tcp) {
                 let outcome = verifier.outcome.lock().map(|mut o| o.take()).unwrap_or(None);
-                return Err(Error::Untrusted(match outcome {
+                return Err(untrusted(match outcome {
                     Some(Err(refusal)) => refusal,
                     _ => Refusal::new(TrustCode::Handshake, format!("TLS handshake failed: {e}")),
                 }));
@@ -267,9 +267,9 @@ impl TlsClient {
         let outcome = verifier.outcome.lock().map(|mut o| o.take()).unwrap_or(None);
         let mut peer = match outcome {
             Some(Ok(peer)) => peer,
-            Some(Err(refusal)) => return Err(Error::Untrusted(refusal)),
+            Some(Err(refusal)) => return Err(untrusted(refusal)),
             None => {
-                return Err(Error::Untrusted(Refusal::new(TrustCode::Handshake, "the server sent no certificate")));
+                return Err(untrusted(Refusal::new(TrustCode::Handshake, "the server sent no certificate")));
             }
         };
         peer.protocol = conn.protocol_version().map(|v| format!("{v:?}").replace('_', "."));
@@ -290,17 +290,21 @@ fn after_handshake(e: Error) -> Error {
             if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())
                 || matches!(io.kind(), BrokenPipe | ConnectionReset | ConnectionAborted | UnexpectedEof) =>
         {
-            Error::Untrusted(Refusal::new(
+            untrusted(Refusal::new(
                 TrustCode::Handshake,
                 format!("the server ended the TLS session after the handshake (our certificate refused?): {io}"),
             ))
         }
-        Error::Closed => Error::Untrusted(Refusal::new(
+        Error::Closed => untrusted(Refusal::new(
             TrustCode::Handshake,
             "the server closed the TLS session after the handshake (our certificate refused?)",
         )),
         other => other,
     }
+}
+
+fn untrusted(r: Refusal) -> Error {
+    Error::Untrusted(Box::new(r))
 }
 
 type Outcome = Option<Result<TrustedPeer, Refusal>>;

@@ -132,11 +132,11 @@ impl InboundPolicy {
     pub fn decide_connection(&self, connection: &ServerConnection, mail_from_domain: &str) -> Verdict {
         let chain = connection.peer_certificates().unwrap_or(&[]);
         match self.decide(Some(chain), mail_from_domain) {
-            Verdict::Trusted(peer) => Verdict::Trusted(TrustedPeer {
+            Verdict::Trusted(peer) => Verdict::Trusted(Box::new(TrustedPeer {
                 protocol: connection.protocol_version().map(|v| format!("{v:?}").replace('_', ".")),
                 cipher: connection.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())),
-                ..peer
-            }),
+                ..*peer
+            })),
             refused => refused,
         }
     }

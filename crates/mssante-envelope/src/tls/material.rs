@@ -55,20 +55,20 @@ pub fn pkcs7_certificates(der: &[u8]) -> Option<Vec<Vec<u8>>> {
     if content_info.tag() != Tag::Sequence {
         return None;
     }
-    let (rest, oid) = Any::from_ber(content_info.data.as_ref()).ok()?;
-    if oid.tag() != Tag::Oid || oid.data.as_ref() != OID_SIGNED_DATA {
+    let (rest, oid) = Any::from_ber(content_info.data).ok()?;
+    if oid.tag() != Tag::Oid || oid.data != OID_SIGNED_DATA {
         return None;
     }
     let (_, explicit) = Any::from_ber(rest).ok()?;
     if explicit.class() != Class::ContextSpecific || explicit.tag() != Tag(0) {
         return None;
     }
-    let (_, signed_data) = Any::from_ber(explicit.data.as_ref()).ok()?;
+    let (_, signed_data) = Any::from_ber(explicit.data).ok()?;
     if signed_data.tag() != Tag::Sequence {
         return None;
     }
     // version, digestAlgorithms, encapContentInfo, then [0] certificates.
-    let mut input: &[u8] = signed_data.data.as_ref();
+    let mut input: &[u8] = signed_data.data;
     for _ in 0..3 {
         input = Any::from_ber(input).ok()?.0;
     }
@@ -79,7 +79,7 @@ pub fn pkcs7_certificates(der: &[u8]) -> Option<Vec<Vec<u8>>> {
         if field.class() != Class::ContextSpecific || field.tag() != Tag(0) {
             continue;
         }
-        let mut set: &[u8] = field.data.as_ref();
+        let mut set: &[u8] = field.data;
         while !set.is_empty() {
             let (rest, item) = Any::from_ber(set).ok()?;
             if item.class() == Class::Universal && item.tag() == Tag::Sequence {

@@ -106,7 +106,7 @@ pub struct Refusal {
     /// What was seen, in words.
     pub reason: String,
     /// The peer's certificate, when one was received and could be read.
-    pub certificate: Option<PeerCertificate>,
+    pub certificate: Option<Box<PeerCertificate>>,
 }
 
 impl Refusal {
@@ -116,7 +116,7 @@ impl Refusal {
     }
 
     pub(crate) fn with_certificate(mut self, certificate: Option<PeerCertificate>) -> Refusal {
-        self.certificate = certificate;
+        self.certificate = certificate.map(Box::new);
         self
     }
 }
@@ -133,7 +133,7 @@ impl std::error::Error for Refusal {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// The peer is who the liste blanche says.
-    Trusted(TrustedPeer),
+    Trusted(Box<TrustedPeer>),
     /// The peer is refused: nothing is to be sent to it or accepted from it.
     Refused(Refusal),
 }
@@ -156,7 +156,7 @@ impl Verdict {
 impl From<Result<TrustedPeer, Refusal>> for Verdict {
     fn from(r: Result<TrustedPeer, Refusal>) -> Verdict {
         match r {
-            Ok(t) => Verdict::Trusted(t),
+            Ok(t) => Verdict::Trusted(Box::new(t)),
             Err(r) => Verdict::Refused(r),
         }
     }

@@ -134,7 +134,7 @@ impl Checker {
             Usage::Client => webpki::KeyUsage::client_auth(),
         };
         let algorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        ee.verify_for_usage(algorithms.all, &self.material.anchors, &intermediates, now, &eku, revocation, None)
+        ee.verify_for_usage(algorithms.all, &self.material.anchors, &intermediates, now, eku, revocation, None)
             .map_err(|e| refusal_of(&e).with_certificate(Some(seen.clone())))?;
         if revocation.is_none() && self.revocation == Revocation::Require {
             return Err(Refusal::new(TrustCode::RevocationUnknown, "no CRL configured: revocation status unknown")
