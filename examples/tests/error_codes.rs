@@ -47,7 +47,10 @@ fn every_code_is_documented_once_across_the_workspace() {
         ("mssante_cr::DepositCode", mssante_cr::DepositCode::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_cr::error::StateCode", mssante_cr::error::StateCode::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_incident::IncidentCode", mssante_incident::IncidentCode::ALL.iter().map(|c| c.as_str()).collect()),
-        ("mssante_envelope::tls::TrustCode", mssante_envelope::tls::TrustCode::ALL.iter().map(|c| c.as_str()).collect()),
+        (
+            "mssante_envelope::tls::TrustCode",
+            mssante_envelope::tls::TrustCode::ALL.iter().map(|c| c.as_str()).collect(),
+        ),
     ];
     for (name, codes) in &catalogues {
         assert!(!codes.is_empty(), "{name}");

@@ -1,10 +1,16 @@
 //! Delivery status notifications (RFC 3464): a `multipart/report;
 //! report-type=delivery-status` message read into per-recipient outcomes.
 //!
-//! The MIME structure is read by mail-parser; the `message/delivery-status`
-//! part (or `message/global-delivery-status`, RFC 6533) is read here: header
-//! style fields, folded lines joined, one group for the message then one
-//! group per recipient, separated by blank lines. Every field is kept, known
+//! Only what RFC 3462 needs of MIME is read, here: the top-level
+//! `Content-Type` (folded lines joined, parameters quoted or not), the parts
+//! between the boundary lines, and the part `message/delivery-status` (or
+//! `message/global-delivery-status`, RFC 6533) decoded from its transfer
+//! encoding (7bit, 8bit, binary, base64, quoted-printable). A general MIME
+//! parser is not used: mail-parser 0.11 stops on a debug assertion on some
+//! inputs (see the fuzz regression test below), and a DSN never needs more.
+//! The delivery-status part is then read as header-style fields, folded
+//! lines joined, one group for the message then one group per recipient,
+//! separated by blank lines. Every field is kept, known
 //! or not. A report without the fields RFC 3464 requires (`Reporting-MTA`;
 //! `Final-Recipient`, `Action`, `Status` per recipient) is an error
 //! ([`Error::Dsn`], `M617`) with its line.
@@ -31,7 +37,7 @@
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::retry::{Class, Reply};
-use mail_parser::{MessageParser, MimeHeaders};
+use base64::Engine;
 
 /// What the reporting MTA did for a recipient (RFC 3464 §2.3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -155,30 +161,22 @@ impl Report {
     /// Reads a whole DSN message.
     pub fn parse(message: &[u8]) -> Result<Report, Error> {
         let whole = |message: &str| Error::Dsn { line: 0, message: message.to_owned() };
-        let parsed = MessageParser::default().parse(message).ok_or_else(|| whole("not a MIME message"))?;
-        let ct = parsed.content_type().ok_or_else(|| whole("no Content-Type: not a multipart/report"))?;
-        let report_type = ct.attribute("report-type").unwrap_or_default();
-        if !ct.ctype().eq_ignore_ascii_case("multipart")
-            || !ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            || !report_type.eq_ignore_ascii_case("delivery-status")
-        {
+        let (headers, body) = mime::split_headers(message);
+        let ct = mime::content_type(&headers).ok_or_else(|| whole("no Content-Type: not a multipart/report"))?;
+        if ct.mime != "multipart/report" || ct.param("report-type") != Some("delivery-status") {
             return Err(whole("not a multipart/report; report-type=delivery-status message"));
         }
-        let part = parsed
-            .parts
-            .iter()
-            .skip(1)
-            .find(|p| {
-                p.content_type().is_some_and(|c| {
-                    c.ctype().eq_ignore_ascii_case("message")
-                        && c.subtype().is_some_and(|s| {
-                            s.eq_ignore_ascii_case("delivery-status")
-                                || s.eq_ignore_ascii_case("global-delivery-status")
-                        })
-                })
+        let boundary = ct.param("boundary").ok_or_else(|| whole("multipart/report without a boundary"))?;
+        let part = mime::parts(body, boundary)
+            .into_iter()
+            .map(mime::split_headers)
+            .find(|(h, _)| {
+                mime::content_type(h)
+                    .is_some_and(|c| c.mime == "message/delivery-status" || c.mime == "message/global-delivery-status")
             })
             .ok_or_else(|| whole("no message/delivery-status part"))?;
-        Report::parse_status(part.contents())
+        let content = mime::decode(&part.0, part.1).ok_or_else(|| whole("the delivery-status part does not decode"))?;
+        Report::parse_status(&content)
     }
 
     /// Reads the content of a `message/delivery-status` part.
@@ -295,6 +293,187 @@ fn groups(text: &str) -> Result<Vec<Group>, Error> {
     Ok(out)
 }
 
+/// The little of MIME a DSN needs.
+mod mime {
+    use super::Engine;
+    use std::borrow::Cow;
+
+    /// Header fields (name, unfolded value) and the body after the blank line.
+    pub(super) fn split_headers(data: &[u8]) -> (Vec<(String, String)>, &[u8]) {
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            let end = memchr(data, pos);
+            let line = trim_cr(&data[pos..end]);
+            let next = (end + 1).min(data.len());
+            if line.is_empty() {
+                return (headers, &data[next..]);
+            }
+            let text = String::from_utf8_lossy(line);
+            if line[0] == b' ' || line[0] == b'\t' {
+                if let Some((_, v)) = headers.last_mut() {
+                    v.push(' ');
+                    v.push_str(text.trim());
+                }
+            } else if let Some((n, v)) = text.split_once(':') {
+                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+            pos = next;
+        }
+        (headers, &data[data.len()..])
+    }
+
+    fn memchr(data: &[u8], from: usize) -> usize {
+        data[from..].iter().position(|&b| b == b'\n').map_or(data.len(), |i| from + i)
+    }
+
+    fn trim_cr(line: &[u8]) -> &[u8] {
+        line.strip_suffix(b"\r").unwrap_or(line)
+    }
+
+    /// A parsed `Content-Type`: `type/subtype` lower-cased, parameters with
+    /// lower-cased names.
+    pub(super) struct ContentType {
+        pub(super) mime: String,
+        params: Vec<(String, String)>,
+    }
+
+    impl ContentType {
+        pub(super) fn param(&self, name: &str) -> Option<&str> {
+            self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        }
+    }
+
+    pub(super) fn content_type(headers: &[(String, String)]) -> Option<ContentType> {
+        let value = headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v)?;
+        let mut fields = split_params(value).into_iter();
+        let mime = fields.next()?.trim().to_ascii_lowercase();
+        let params = fields
+            .filter_map(|p| {
+                let (n, v) = p.split_once('=')?;
+                let v = v.trim();
+                let v = match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                    Some(q) => q.replace("\\\"", "\"").replace("\\\\", "\\"),
+                    None => v.to_owned(),
+                };
+                Some((
+                    n.trim().to_ascii_lowercase(),
+                    if n.trim().eq_ignore_ascii_case("boundary") { v } else { v.to_ascii_lowercase() },
+                ))
+            })
+            .collect();
+        Some(ContentType { mime, params })
+    }
+
+    /// Splits on `;` outside double quotes.
+    fn split_params(value: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let (mut start, mut quoted, mut escaped) = (0, false, false);
+        for (i, c) in value.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if quoted => escaped = true,
+                '"' => quoted = !quoted,
+                ';' if !quoted => {
+                    out.push(&value[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(&value[start..]);
+        out
+    }
+
+    /// The parts of a multipart body: what lies between `--boundary` lines,
+    /// up to `--boundary--` (RFC 2046 §5.1.1).
+    pub(super) fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+        let delimiter = format!("--{boundary}");
+        let mut parts = Vec::new();
+        let mut start: Option<usize> = None;
+        let mut pos = 0;
+        while pos < body.len() {
+            let end = memchr(body, pos);
+            let line = trim_cr(&body[pos..end]);
+            let next = (end + 1).min(body.len());
+            if let Some(rest) = line.strip_prefix(delimiter.as_bytes()) {
+                let close = rest.starts_with(b"--");
+                let rest = if close { &rest[2..] } else { rest };
+                if rest.iter().all(|b| *b == b' ' || *b == b'\t') {
+                    if let Some(s) = start {
+                        // The CRLF before a delimiter belongs to the delimiter.
+                        let mut e = pos;
+                        if e > s && body[e - 1] == b'\n' {
+                            e -= 1;
+                            if e > s && body[e - 1] == b'\r' {
+                                e -= 1;
+                            }
+                        }
+                        parts.push(&body[s..e.max(s)]);
+                    }
+                    if close {
+                        return parts;
+                    }
+                    start = Some(next);
+                }
+            }
+            pos = next;
+        }
+        if let Some(s) = start {
+            parts.push(&body[s..]);
+        }
+        parts
+    }
+
+    /// The body decoded from its `Content-Transfer-Encoding`.
+    pub(super) fn decode<'a>(headers: &[(String, String)], body: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+        let cte = headers
+            .iter()
+            .find(|(n, _)| n == "content-transfer-encoding")
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        match cte.as_str() {
+            "" | "7bit" | "8bit" | "binary" => Some(Cow::Borrowed(body)),
+            "base64" => {
+                let clean: Vec<u8> = body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+                base64::engine::general_purpose::STANDARD.decode(clean).ok().map(Cow::Owned)
+            }
+            "quoted-printable" => Some(Cow::Owned(quoted_printable(body))),
+            _ => None,
+        }
+    }
+
+    fn quoted_printable(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(body.len());
+        let mut i = 0;
+        while i < body.len() {
+            if body[i] == b'=' {
+                let rest = &body[i + 1..];
+                if rest.starts_with(b"\r\n") {
+                    i += 3;
+                    continue;
+                }
+                if rest.starts_with(b"\n") {
+                    i += 2;
+                    continue;
+                }
+                let hex = rest
+                    .get(..2)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(b) = hex {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(body[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(60).collect()
 }
@@ -323,5 +502,38 @@ mod tests {
         assert!(matches!(e, Error::Dsn { line: 1, .. }), "{e}");
         assert!(Report::parse_status(b"Reporting-MTA: dns; a\n").is_err());
         assert!(Report::parse(b"Subject: x\r\n\r\nhello").is_err());
+    }
+
+    /// Found by the `dsn_report` fuzz target: a `multipart/report` whose
+    /// parts are never closed and whose headers hold control bytes. Parsed
+    /// with mail-parser 0.11.9, it stopped on that crate's debug assertion
+    /// "Invalid part ID, could not find multipart" (a panic in debug
+    /// builds); the MIME walk here has no such state to lose.
+    #[test]
+    fn fuzz_regression_unclosed_multipart() {
+        let mut data = b"R".to_vec();
+        data.extend([0x0f; 87]);
+        data.extend_from_slice(b"eceived:\xb8\xb8 from EXCH01\r\nContent-Type: multipart/report; r_port-type=delivery-status;\r\n\tboundary=\"b\"\r\n\r\n--b\r\nContent-Type: multipart/alternative; boundary=\"c\"\r\n\r\n--c\r\n");
+        assert!(Report::parse(&data).is_err());
+    }
+
+    #[test]
+    fn transfer_encodings_and_quoted_parameters() {
+        let status = "Reporting-MTA: dns; a\r\n\r\nFinal-Recipient: rfc822; x@y\r\nAction: failed\r\nStatus: 5.0.0\r\n";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(status);
+        for (cte, body) in [
+            ("base64", b64.as_str()),
+            (
+                "quoted-printable",
+                "Reporting-MTA: dns; =61\r\n\r\nFinal-Recipient: rfc822; x@y\r\nAction: fai=\r\nled\r\nStatus: 5.0.0\r\n",
+            ),
+        ] {
+            let msg = format!(
+                "Content-Type: Multipart/Report; boundary=\"x;y\"; report-type=\"Delivery-Status\"\r\n\r\npreamble\r\n--x;y\r\nContent-Type: text/plain\r\n\r\nhello\r\n--x;y\r\nContent-Type: message/delivery-status\r\nContent-Transfer-Encoding: {cte}\r\n\r\n{body}\r\n--x;y--\r\n"
+            );
+            let r = Report::parse(msg.as_bytes()).unwrap_or_else(|e| panic!("{cte}: {e}"));
+            assert_eq!(r.reporting_mta.value, "a", "{cte}");
+            assert_eq!(r.recipients[0].action, Action::Failed, "{cte}");
+        }
     }
 }

@@ -221,6 +221,14 @@ fn trust_files_in_every_form() {
     assert_eq!(b.add_ca_bytes("chaine.p7b.pem", p7b_pem.as_bytes()).unwrap(), 2);
     let mut b = TrustMaterial::builder();
     assert_eq!(b.add_ca_bytes("root.der", &pki.root_der()).unwrap(), 1);
+    // Bundles written by OpenSSL (`openssl crl2pkcs7 -nocrl`, DER and PEM;
+    // synthetic CAs), not only by the test PKI.
+    for name in ["openssl-bundle.p7b", "openssl-bundle.p7b.pem"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls").join(name);
+        let mut b = TrustMaterial::builder();
+        assert_eq!(b.add_ca_file(&path).unwrap(), 2, "{name}");
+        assert_eq!(b.build().unwrap().root_count(), 2);
+    }
 
     // Bad files are errors that name the file.
     let e = TrustMaterial::builder().add_ca_bytes("notes.txt", b"hello").unwrap_err();
