@@ -326,3 +326,29 @@ fn base64_lines(der: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(der)
 }
+
+/// The order of the checks as docs/trust.md states it, on certificates with
+/// several faults at once.
+#[test]
+fn several_faults_get_the_code_of_the_first_check() {
+    let pki = pki();
+    let subject = || Subject::new("mx.multi.fr", "1", "MULTI");
+    let listed_other = vec![mssante_bal::liste_blanche::Dn::parse("CN=autre.fr,OU=1,O=X,C=FR").unwrap()];
+    let lb = ListeBlanche::parse(liste_blanche(&[("multi.fr", &listed_other[0].to_string())]).as_bytes()).unwrap();
+    let check = |spec: Spec| {
+        checker().check_peer(&der(&pki.issue(&spec)), Usage::Server, "multi.fr", &lb).unwrap_err().code
+    };
+    // Foreign and expired: the validity period is checked as the chain is walked.
+    assert_eq!(check(Spec { signer: Signer::Foreign, not_after: (2021, 1, 1), ..Spec::valid(subject()) }), TrustCode::NotValidNow);
+    // Expired and revoked: validity first.
+    assert_eq!(check(Spec { revoked: true, not_after: (2021, 1, 1), ..Spec::valid(subject()) }), TrustCode::NotValidNow);
+    // Foreign and not listed: the chain first.
+    assert_eq!(check(Spec { signer: Signer::Foreign, ..Spec::valid(subject()) }), TrustCode::UntrustedIssuer);
+    // Revoked and not listed: revocation first.
+    assert_eq!(check(Spec { revoked: true, ..Spec::valid(subject()) }), TrustCode::Revoked);
+    // Only not listed.
+    assert_eq!(check(Spec::valid(subject())), TrustCode::DnNotListed);
+    // The domain outside the liste blanche comes before everything.
+    let e = checker().check_peer(&der(&pki.issue(&Spec::valid(subject()))), Usage::Server, "ailleurs.fr", &lb).unwrap_err();
+    assert_eq!(e.code, TrustCode::DomainNotListed);
+}
