@@ -185,8 +185,14 @@ impl<S: Read + Write> Session<S> {
     }
 
     fn command(&mut self, line: &str) -> Result<(Reply, Vec<String>), Error> {
+        // One write per command: a line and its CRLF written apart are two
+        // segments (or two TLS records), which Nagle's algorithm and delayed
+        // ACKs turn into a 40 ms stall per command.
+        let mut buf = Vec::with_capacity(line.len() + 2);
+        buf.extend_from_slice(line.as_bytes());
+        buf.extend_from_slice(b"\r\n");
         let w = self.io.get_mut();
-        w.write_all(line.as_bytes()).and_then(|()| w.write_all(b"\r\n")).and_then(|()| w.flush())?;
+        w.write_all(&buf).and_then(|()| w.flush())?;
         self.reply()
     }
 

@@ -216,6 +216,7 @@ impl TlsClient {
         for addr in (host, port).to_socket_addrs()? {
             match TcpStream::connect_timeout(&addr, self.timeout) {
                 Ok(s) => {
+                    s.set_nodelay(true)?;
                     s.set_read_timeout(Some(self.timeout))?;
                     s.set_write_timeout(Some(self.timeout))?;
                     return Ok(s);

@@ -444,6 +444,7 @@ impl TestServer {
                 let (rx, config, inbound) = (rx.clone(), config.clone(), spec.inbound.clone());
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    let _ = stream.set_nodelay(true);
                     let _ = serve(stream, config, inbound, &rx);
                 });
             }
