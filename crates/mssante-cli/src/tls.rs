@@ -124,6 +124,8 @@ pub fn probe(a: &ProbeArgs) -> anyhow::Result<u8> {
         Verdict::Refused(r) => {
             let c = r.certificate.as_ref();
             o.insert("protocol".into(), serde_json::Value::Null);
+            o.insert("cipher".into(), serde_json::Value::Null);
+            o.insert("listed_dn".into(), serde_json::Value::Null);
             o.insert("peer_subject".into(), json!(c.and_then(|c| c.subject.as_ref()).map(ToString::to_string)));
             o.insert("peer_issuer".into(), json!(c.and_then(|c| c.issuer.as_ref()).map(ToString::to_string)));
             o.insert("not_after".into(), json!(c.map(|c| rfc3339(c.not_after))));

@@ -68,7 +68,8 @@ fn main() {
         CertificateRevocationListDer::from(pki.organisations_crl_der()),
     ];
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let baseline = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).with_crls(crls).build().unwrap();
+    let baseline =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).with_crls(crls).build().unwrap();
     let name = ServerName::try_from("mx.ch-exemple.mssante.fr").unwrap();
     let now = UnixTime::now();
 

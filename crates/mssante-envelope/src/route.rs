@@ -157,10 +157,15 @@ impl TrustSpace {
     /// Indexes a liste blanche. Domains that do not normalise are left out (the
     /// liste blanche reader already reported them if malformed).
     pub fn new(lb: &ListeBlanche) -> TrustSpace {
+        // One spelling per DN (the first met): DNs that compare equal (RFC
+        // 4514 structure, values without case) are one operator whatever the
+        // liste blanche's spelling.
+        let mut spelling: BTreeMap<&mssante_bal::liste_blanche::Dn, String> = BTreeMap::new();
         let mut per_domain: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for e in lb.entries() {
             if let Ok(d) = normalize_domain(e.domain.as_str()) {
-                per_domain.entry(d.into_owned()).or_default().insert(e.dn.to_string());
+                let dn = spelling.entry(&e.dn).or_insert_with(|| e.dn.to_string()).clone();
+                per_domain.entry(d.into_owned()).or_default().insert(dn);
             }
         }
         let distinct: BTreeSet<Destination> =
@@ -273,4 +278,28 @@ pub fn plan<S: AsRef<str>>(recipients: &[S], space: &TrustSpace, max_per_transac
         }
     }
     Plan { transactions, refused }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The DN comparison of the liste blanche is the TLS one: the same
+    /// operator DN spelled two ways is one destination operator.
+    #[test]
+    fn one_destination_per_dn_whatever_its_spelling() {
+        let lb = ListeBlanche::parse(
+            br#"<ListeBlancheMSSante><ListeDomaines>
+            <Domaine><Nom>a.mssante.fr</Nom><DNCertificatOperateur>CN=mx.op.fr,OU=1,O=OPERATEUR,C=FR</DNCertificatOperateur></Domaine>
+            <Domaine><Nom>b.mssante.fr</Nom><DNCertificatOperateur>cn=MX.op.fr, ou=1, o=Operateur, c=fr</DNCertificatOperateur></Domaine>
+            <Domaine><Nom>c.mssante.fr</Nom><DNCertificatOperateur>CN=mx.op.fr,OU=2,O=OPERATEUR,C=FR</DNCertificatOperateur></Domaine>
+            </ListeDomaines></ListeBlancheMSSante>"#,
+        )
+        .unwrap();
+        let space = TrustSpace::new(&lb);
+        assert_eq!(space.destinations().len(), 2);
+        assert_eq!(space.destination_of("a.mssante.fr"), space.destination_of("b.mssante.fr"));
+        assert_ne!(space.destination_of("a.mssante.fr"), space.destination_of("c.mssante.fr"));
+        assert_eq!(space.destination_of("b.mssante.fr").unwrap().dns, ["CN=mx.op.fr,OU=1,O=OPERATEUR,C=FR"]);
+    }
 }

@@ -335,13 +335,18 @@ fn several_faults_get_the_code_of_the_first_check() {
     let subject = || Subject::new("mx.multi.fr", "1", "MULTI");
     let listed_other = vec![mssante_bal::liste_blanche::Dn::parse("CN=autre.fr,OU=1,O=X,C=FR").unwrap()];
     let lb = ListeBlanche::parse(liste_blanche(&[("multi.fr", &listed_other[0].to_string())]).as_bytes()).unwrap();
-    let check = |spec: Spec| {
-        checker().check_peer(&der(&pki.issue(&spec)), Usage::Server, "multi.fr", &lb).unwrap_err().code
-    };
+    let check =
+        |spec: Spec| checker().check_peer(&der(&pki.issue(&spec)), Usage::Server, "multi.fr", &lb).unwrap_err().code;
     // Foreign and expired: the validity period is checked as the chain is walked.
-    assert_eq!(check(Spec { signer: Signer::Foreign, not_after: (2021, 1, 1), ..Spec::valid(subject()) }), TrustCode::NotValidNow);
+    assert_eq!(
+        check(Spec { signer: Signer::Foreign, not_after: (2021, 1, 1), ..Spec::valid(subject()) }),
+        TrustCode::NotValidNow
+    );
     // Expired and revoked: validity first.
-    assert_eq!(check(Spec { revoked: true, not_after: (2021, 1, 1), ..Spec::valid(subject()) }), TrustCode::NotValidNow);
+    assert_eq!(
+        check(Spec { revoked: true, not_after: (2021, 1, 1), ..Spec::valid(subject()) }),
+        TrustCode::NotValidNow
+    );
     // Foreign and not listed: the chain first.
     assert_eq!(check(Spec { signer: Signer::Foreign, ..Spec::valid(subject()) }), TrustCode::UntrustedIssuer);
     // Revoked and not listed: revocation first.
@@ -349,6 +354,46 @@ fn several_faults_get_the_code_of_the_first_check() {
     // Only not listed.
     assert_eq!(check(Spec::valid(subject())), TrustCode::DnNotListed);
     // The domain outside the liste blanche comes before everything.
-    let e = checker().check_peer(&der(&pki.issue(&Spec::valid(subject()))), Usage::Server, "ailleurs.fr", &lb).unwrap_err();
+    let e =
+        checker().check_peer(&der(&pki.issue(&Spec::valid(subject()))), Usage::Server, "ailleurs.fr", &lb).unwrap_err();
     assert_eq!(e.code, TrustCode::DomainNotListed);
+}
+
+/// A plaintext transport verifies nothing: its probe is a refusal.
+#[test]
+fn a_plaintext_probe_is_a_refusal() {
+    let (cases, xml) = pki().audit();
+    let lb = ListeBlanche::parse(xml.as_bytes()).unwrap();
+    let plain = TestServer::start(ServerSpec::default());
+    let c = client().transport(mssante_envelope::tls::Transport::InsecurePlaintext);
+    let probe = c.probe("127.0.0.1", plain.port, &cases[0].domain, &lb).unwrap();
+    assert_eq!((probe.tls, probe.verdict.code()), (false, Some(TrustCode::NoTls)));
+}
+
+/// Bytes after the `220` to `STARTTLS`, before the handshake, are refused:
+/// they would be read as if they came over TLS (CVE-2011-0411).
+#[test]
+fn bytes_injected_after_starttls_are_refused() {
+    use std::io::{BufRead, BufReader, Write};
+    let (cases, xml) = pki().audit();
+    let lb = ListeBlanche::parse(xml.as_bytes()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut r = BufReader::new(stream.try_clone().unwrap());
+        let mut w = stream;
+        w.write_all(b"220 mx.test ESMTP\r\n").unwrap();
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        w.write_all(b"250-mx.test\r\n250 STARTTLS\r\n").unwrap();
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        assert_eq!(line, "STARTTLS\r\n");
+        w.write_all(b"220 go ahead\r\n250 injected\r\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    });
+    // Let the injected line arrive with the 220.
+    let probe = client().probe("127.0.0.1", port, &cases[0].domain, &lb).unwrap();
+    assert_eq!(probe.verdict.code(), Some(TrustCode::Handshake), "{:?}", probe.verdict);
 }

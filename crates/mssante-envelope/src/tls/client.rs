@@ -179,9 +179,17 @@ impl TlsClient {
     pub fn probe(&self, host: &str, port: u16, domain: &str, liste_blanche: &ListeBlanche) -> Result<Probe, Error> {
         match self.connect(host, port, domain, liste_blanche) {
             Ok(c) => {
-                let peer = c.peer.ok_or(Error::MissingExtension("STARTTLS"))?;
                 let _ = c.session.quit();
-                Ok(Probe { tls: true, verdict: Verdict::Trusted(Box::new(peer)) })
+                Ok(match c.peer {
+                    Some(peer) => Probe { tls: true, verdict: Verdict::Trusted(Box::new(peer)) },
+                    None => Probe {
+                        tls: false,
+                        verdict: Verdict::Refused(Refusal::new(
+                            TrustCode::NoTls,
+                            "plaintext transport: nothing was verified",
+                        )),
+                    },
+                })
             }
             Err(Error::Untrusted(r)) => Ok(Probe {
                 tls: !matches!(r.code, TrustCode::NoTls | TrustCode::DomainNotListed),

@@ -95,15 +95,7 @@ impl Checker {
     /// chain to a root, validity, revocation. Returns what the certificate
     /// says.
     pub fn check_chain(&self, chain: &[CertificateDer<'_>], usage: Usage) -> Result<PeerCertificate, Refusal> {
-        self.check_chain_at(chain, usage, self.clock.now())
-    }
-
-    pub(crate) fn check_chain_at(
-        &self,
-        chain: &[CertificateDer<'_>],
-        usage: Usage,
-        now: UnixTime,
-    ) -> Result<PeerCertificate, Refusal> {
+        let now = self.clock.now();
         let Some((ee_der, peer_intermediates)) = chain.split_first() else {
             return Err(Refusal::new(TrustCode::NoClientCertificate, "no certificate presented"));
         };
