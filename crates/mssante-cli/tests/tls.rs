@@ -52,7 +52,7 @@ fn probe_gives_the_audit_verdicts_with_exit_codes_and_json() {
     let (cases, xml) = pki.audit();
     let files = Files::new(&pki, &xml);
     for case in &cases {
-        let server = TestServer::start(ServerSpec { cert: case.cert.clone(), inbound: None });
+        let server = TestServer::start(ServerSpec::starttls(case.cert.clone()));
         let out = probe(&files, server.port, &case.domain, &[]);
         let v = json(&out);
         assert_eq!(v["domain"], case.domain);
@@ -79,7 +79,7 @@ fn probe_gives_the_audit_verdicts_with_exit_codes_and_json() {
         }
     }
     // The human report.
-    let server = TestServer::start(ServerSpec { cert: cases[1].cert.clone(), inbound: None });
+    let server = TestServer::start(ServerSpec::starttls(cases[1].cert.clone()));
     let target = format!("127.0.0.1:{}", server.port);
     let mut args = vec!["tls", "probe", &target, "--domain", &cases[1].domain];
     let trust = files.trust();
@@ -101,7 +101,7 @@ fn probe_failures_exit_2_and_name_the_file() {
     let (cases, xml) = pki.audit();
     let files = Files::new(&pki, &xml);
     std::fs::write(files.path("notes.txt"), "pas un certificat").unwrap();
-    let server = TestServer::start(ServerSpec { cert: cases[0].cert.clone(), inbound: None });
+    let server = TestServer::start(ServerSpec::starttls(cases[0].cert.clone()));
     let bad_ca = files.path("notes.txt").display().to_string();
     let out = probe(&files, server.port, &cases[0].domain, &["--ca", &bad_ca]);
     assert_eq!(out.status.code(), Some(2));
@@ -139,6 +139,14 @@ fn probe_failures_exit_2_and_name_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json(&out)["error"]["code"], "T923");
     assert_eq!(json(&out)["error"]["file"], p12.as_str());
+    // The right password from a file opens it: the probe then reaches the
+    // closed port (exit 2, M613), past the trust material.
+    std::fs::write(files.path("mdp.txt"), "juste\n").unwrap();
+    let n = args.len();
+    args[n - 2] = "--p12-password-file".into();
+    args[n - 1] = files.path("mdp.txt").display().to_string();
+    let out = common::bin().args(&args).output().unwrap();
+    assert_eq!(json(&out)["error"]["code"], "M613", "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 fn send(files: &Files, port: u16, domain: &str, message: &Path) -> Output {
@@ -173,7 +181,7 @@ fn mail_send_delivers_only_to_a_trusted_peer() {
         b"From: supervision@operateur-exemple.mssante.fr\r\nSubject: Test\r\n\r\nBonjour.\r\n.Point\r\n",
     )
     .unwrap();
-    let valid = TestServer::start(ServerSpec { cert: cases[0].cert.clone(), inbound: None });
+    let valid = TestServer::start(ServerSpec::starttls(cases[0].cert.clone()));
     let out = send(&files, valid.port, &cases[0].domain, &message);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let v = json(&out);
@@ -185,7 +193,7 @@ fn mail_send_delivers_only_to_a_trusted_peer() {
     assert_eq!(got[0].data, std::fs::read(&message).unwrap());
     assert!(got[0].mail_from.contains("ENVID=envoi+201"), "{}", got[0].mail_from);
     for case in &cases[1..] {
-        let server = TestServer::start(ServerSpec { cert: case.cert.clone(), inbound: None });
+        let server = TestServer::start(ServerSpec::starttls(case.cert.clone()));
         let out = send(&files, server.port, &case.domain, &message);
         assert_eq!(out.status.code(), Some(1), "{}", case.name);
         assert_eq!(json(&out)["code"], case.expected.unwrap().as_str());

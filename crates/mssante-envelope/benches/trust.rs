@@ -91,7 +91,7 @@ fn main() {
     report("chain check", n, median(ours), median(base));
 
     // Session on loopback.
-    let tls_server = TestServer::start(ServerSpec { cert: Some(cert.clone()), inbound: None });
+    let tls_server = TestServer::start(ServerSpec::starttls(Some(cert.clone())));
     let plain_server = TestServer::start(ServerSpec::default());
     let client = TlsClient::new(checker.clone(), "mta.operateur-exemple.mssante.fr");
     let n = 100;

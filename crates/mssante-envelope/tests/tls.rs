@@ -45,7 +45,7 @@ fn the_seven_audit_cases() {
     assert_eq!(lb.domain_count(), 7);
     let mut seen = Vec::new();
     for case in &cases {
-        let server = TestServer::start(ServerSpec { cert: case.cert.clone(), inbound: None });
+        let server = TestServer::start(ServerSpec::starttls(case.cert.clone()));
         let probe = client().probe("127.0.0.1", server.port, &case.domain, &lb).unwrap();
         assert_eq!(probe.verdict.code(), case.expected, "{}: {:?}", case.name, probe.verdict);
         match &probe.verdict {
@@ -100,7 +100,7 @@ fn delivery_sends_only_to_a_trusted_peer_and_keeps_replies_typed() {
     let lb = ListeBlanche::parse(xml.as_bytes()).unwrap();
     let from = Mailbox::new("supervision@operateur-exemple.mssante.fr").unwrap();
     for case in &cases {
-        let server = TestServer::start(ServerSpec { cert: case.cert.clone(), inbound: None });
+        let server = TestServer::start(ServerSpec::starttls(case.cert.clone()));
         let built = Draft::notice(from.clone(), "Incident clos", "Bonjour,\r\n.Point\r\n")
             .to(Mailbox::new(&format!("dr.exemple@{}", case.domain)).unwrap())
             .message_id(format!("{}@operateur-exemple.mssante.fr", case.name))
@@ -146,7 +146,8 @@ fn mutual_tls_the_server_verifies_the_client_and_its_mail_from_domain() {
     ]);
     let lb = Arc::new(ListeBlanche::parse(xml.as_bytes()).unwrap());
     let policy = InboundPolicy::new(checker(), lb.clone());
-    let server = TestServer::start(ServerSpec { cert: Some(theirs.clone()), inbound: Some(policy.clone()) });
+    let server =
+        TestServer::start(ServerSpec { cert: Some(theirs.clone()), inbound: Some(policy.clone()), implicit: false });
     // Our identity from a PKCS#12 file, as operators receive it.
     let p12 = ours.pkcs12("mot de passe");
     let identity = Identity::from_pkcs12("ours.p12", &p12, "mot de passe").unwrap();
@@ -313,11 +314,28 @@ fn revocation_policy_and_clock() {
 }
 
 #[test]
-fn implicit_tls_needs_a_tls_server() {
+fn implicit_tls() {
     let (cases, xml) = pki().audit();
     let lb = ListeBlanche::parse(xml.as_bytes()).unwrap();
-    let plain = TestServer::start(ServerSpec::default());
     let c = client().transport(mssante_envelope::tls::Transport::Implicit).timeout(std::time::Duration::from_secs(5));
+    // A TLS server from the first byte: the greeting comes over TLS.
+    for case in &cases[..2] {
+        let server = TestServer::start(ServerSpec { cert: case.cert.clone(), inbound: None, implicit: true });
+        let probe = c.probe("127.0.0.1", server.port, &case.domain, &lb).unwrap();
+        assert_eq!(probe.verdict.code(), case.expected, "{}", case.name);
+        if case.expected.is_none() {
+            let built = Draft::notice(Mailbox::new("a@operateur-exemple.mssante.fr").unwrap(), "Test", "Bonjour.\r\n")
+                .to(Mailbox::new(&format!("b@{}", case.domain)).unwrap())
+                .message_id("implicit@operateur-exemple.mssante.fr")
+                .date(1_607_709_600)
+                .build()
+                .unwrap();
+            c.deliver("127.0.0.1", server.port, &case.domain, &lb, &built.envelope, &built.bytes).unwrap();
+            assert_eq!(server.received()[0].data, built.bytes);
+        }
+    }
+    // A plaintext server: the handshake fails.
+    let plain = TestServer::start(ServerSpec::default());
     let probe = c.probe("127.0.0.1", plain.port, &cases[0].domain, &lb).unwrap();
     assert_eq!(probe.verdict.code(), Some(TrustCode::Handshake));
 }

@@ -389,6 +389,15 @@ pub struct ServerSpec {
     /// verifier, and decide each `MAIL FROM` with it (`550 5.7.1` when
     /// refused).
     pub inbound: Option<InboundPolicy>,
+    /// TLS from the first byte (implicit TLS) instead of `STARTTLS`.
+    pub implicit: bool,
+}
+
+impl ServerSpec {
+    /// A server offering `STARTTLS` with this certificate (`None`: no TLS).
+    pub fn starttls(cert: Option<TestCert>) -> ServerSpec {
+        ServerSpec { cert, ..ServerSpec::default() }
+    }
 }
 
 /// A message the test server received.
@@ -441,11 +450,11 @@ impl TestServer {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (rx, config, inbound) = (rx.clone(), config.clone(), spec.inbound.clone());
+                let (rx, config, inbound, implicit) = (rx.clone(), config.clone(), spec.inbound.clone(), spec.implicit);
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                     let _ = stream.set_nodelay(true);
-                    let _ = serve(stream, config, inbound, &rx);
+                    let _ = serve(stream, config, inbound, implicit, &rx);
                 });
             }
         });
@@ -474,24 +483,31 @@ fn serve(
     stream: TcpStream,
     config: Option<Arc<ServerConfig>>,
     inbound: Option<InboundPolicy>,
+    implicit: bool,
     received: &Mutex<Vec<Received>>,
 ) -> std::io::Result<()> {
-    let mut io = BufReader::new(stream);
-    io.get_mut().write_all(b"220 mx.test ESMTP\r\n")?;
-    let offer = config.is_some();
-    if let Next::Done = converse(&mut io, offer, None, None, received)? {
-        return Ok(());
+    let mut tcp = stream;
+    if !implicit {
+        let mut io = BufReader::new(tcp);
+        io.get_mut().write_all(b"220 mx.test ESMTP\r\n")?;
+        let offer = config.is_some();
+        if let Next::Done = converse(&mut io, offer, None, None, received)? {
+            return Ok(());
+        }
+        tcp = io.into_inner();
     }
     let Some(config) = config else { return Ok(()) };
-    let mut tcp = io.into_inner();
     let mut conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp)?;
     }
     let chain: Vec<CertificateDer<'static>> = conn.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
     let mut io = BufReader::new(rustls::StreamOwned::new(conn, tcp));
-    let tls = Some(chain);
-    converse(&mut io, false, tls, inbound.as_ref(), received)?;
+    if implicit {
+        io.get_mut().write_all(b"220 mx.test ESMTP\r\n")?;
+        io.get_mut().flush()?;
+    }
+    converse(&mut io, false, Some(chain), inbound.as_ref(), received)?;
     Ok(())
 }
 

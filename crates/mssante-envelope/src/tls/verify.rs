@@ -169,7 +169,10 @@ pub fn listed_for(domain: &str, liste_blanche: &ListeBlanche) -> Result<(String,
 /// `CN` matches one, or `T907`.
 pub fn match_listed(subject: Option<&Dn>, listed: &[Dn]) -> Result<Dn, Refusal> {
     let Some(subject) = subject else {
-        return Err(Refusal::new(TrustCode::DnNotListed, "the certificate has an empty subject"));
+        return Err(Refusal::new(
+            TrustCode::DnNotListed,
+            "the certificate's subject is empty or has a multi-valued RDN: it cannot be a listed DN",
+        ));
     };
     if let Some(dn) = listed.iter().find(|l| *l == subject) {
         return Ok(dn.clone());
@@ -220,8 +223,13 @@ fn refusal_of(e: &webpki::Error) -> Refusal {
     Refusal::new(code, reason)
 }
 
-/// A name as a [`Dn`] in RFC 4514 order (the encoding order reversed).
+/// A name as a [`Dn`] in RFC 4514 order (the encoding order reversed);
+/// `None` when it is empty or has a multi-valued RDN (`CN=a+OU=b`), which
+/// the liste blanche cannot write and so can never match.
 pub(crate) fn name_to_dn(name: &X509Name<'_>) -> Option<Dn> {
+    if name.iter_rdn().any(|rdn| rdn.iter().count() != 1) {
+        return None;
+    }
     let attrs: Vec<(String, String)> = name
         .iter_rdn()
         .flat_map(|rdn| rdn.iter())
