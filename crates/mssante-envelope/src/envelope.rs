@@ -252,6 +252,19 @@ impl Envelope {
         }
     }
 
+    /// The same envelope (DSN parameters kept) for the recipients `keep`
+    /// accepts, in order: one transaction's share of a message. `None` when
+    /// none is kept.
+    pub fn for_recipients(&self, keep: impl Fn(&Address<'static>) -> bool) -> Option<Envelope> {
+        let recipients: Vec<Recipient> = self.recipients.iter().filter(|r| keep(&r.address)).cloned().collect();
+        (!recipients.is_empty()).then(|| Envelope {
+            reverse_path: self.reverse_path.clone(),
+            ret: self.ret,
+            envid: self.envid.clone(),
+            recipients,
+        })
+    }
+
     /// True when a DSN parameter is set.
     pub fn has_dsn(&self) -> bool {
         self.ret.is_some()

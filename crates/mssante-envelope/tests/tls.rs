@@ -414,3 +414,47 @@ fn bytes_injected_after_starttls_are_refused() {
     let probe = client().probe("127.0.0.1", port, &cases[0].domain, &lb).unwrap();
     assert_eq!(probe.verdict.code(), Some(TrustCode::Handshake), "{:?}", probe.verdict);
 }
+
+/// A message to recipients of two destination operators, routed by the
+/// liste blanche: each transaction goes to its operator's server, verified
+/// for its domains; the refused operator receives nothing, the other one
+/// only its own recipients.
+#[test]
+fn planned_transactions_each_to_their_verified_operator() {
+    let (cases, xml) = pki().audit();
+    let lb = ListeBlanche::parse(xml.as_bytes()).unwrap();
+    let (valid, expired) = (&cases[0], &cases[1]);
+    let to = [format!("a@{}", valid.domain), format!("b@{}", expired.domain), format!("c@{}", valid.domain)];
+    let mut draft =
+        Draft::notice(Mailbox::new("supervision@operateur-exemple.mssante.fr").unwrap(), "Test", "Bonjour.\r\n")
+            .message_id("plan@operateur-exemple.mssante.fr")
+            .date(1_607_709_600)
+            .dsn(mssante_envelope::message::DsnRequest { envid: Some("plan 1".into()), ..Default::default() });
+    for t in &to {
+        draft = draft.to(Mailbox::new(t).unwrap());
+    }
+    let built = draft.build().unwrap();
+    let space = mssante_envelope::route::TrustSpace::new(&lb);
+    let plan = mssante_envelope::route::plan(&to, &space, 100);
+    assert_eq!(plan.transactions.len(), 2);
+    let servers: Vec<(String, TestServer)> = [valid, expired]
+        .iter()
+        .map(|c| (c.domain.clone(), TestServer::start(ServerSpec::starttls(c.cert.clone()))))
+        .collect();
+    for t in &plan.transactions {
+        let domain = t.recipients[0].0.domain().as_str().to_owned();
+        let (_, server) = servers.iter().find(|(d, _)| *d == domain).unwrap();
+        let result = client().deliver_transaction("127.0.0.1", server.port, t, &lb, &built.envelope, &built.bytes);
+        if domain == valid.domain {
+            assert_eq!(result.unwrap().0.accepted, [0, 1]);
+        } else {
+            assert!(matches!(result, Err(Error::Untrusted(ref r)) if r.code == TrustCode::NotValidNow), "{result:?}");
+        }
+    }
+    let got = servers[0].1.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_to.len(), 2, "{:?}", got[0].rcpt_to);
+    assert!(got[0].mail_from.contains("ENVID=plan+201"), "DSN parameters kept: {}", got[0].mail_from);
+    assert_eq!(got[0].data, built.bytes);
+    assert!(servers[1].1.received().is_empty());
+}

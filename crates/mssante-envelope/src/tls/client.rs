@@ -219,6 +219,28 @@ impl TlsClient {
         Ok((delivery, c.peer))
     }
 
+    /// Sends a built message to the recipients of one planned transaction
+    /// ([`route::plan`](crate::route::plan)): the envelope's recipients that
+    /// the transaction holds, DSN parameters kept, to `host:port` (the
+    /// destination operator's MTA: its MX, found by the caller). The peer is
+    /// verified for the domain of the transaction's first recipient; all
+    /// domains of a transaction share the destination operator's DNs.
+    pub fn deliver_transaction(
+        &self,
+        host: &str,
+        port: u16,
+        transaction: &crate::route::Transaction,
+        liste_blanche: &ListeBlanche,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<(Delivery, Option<TrustedPeer>), Error> {
+        let (first, _) = transaction.recipients.first().ok_or(Error::NoRecipient)?;
+        let share = envelope
+            .for_recipients(|a| transaction.recipients.iter().any(|(t, _)| t == a))
+            .ok_or(Error::NoRecipient)?;
+        self.deliver(host, port, first.domain().as_str(), liste_blanche, &share, message)
+    }
+
     fn tcp(&self, host: &str, port: u16) -> Result<TcpStream, Error> {
         let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
         for addr in (host, port).to_socket_addrs()? {
