@@ -3,7 +3,7 @@
 
 use super::material::Identity;
 use super::verdict::{Refusal, TrustCode, TrustedPeer, Verdict};
-use super::verify::{Checker, Usage, listed_for, match_listed};
+use super::verify::{Checker, Usage, algorithms, listed_for};
 use crate::envelope::Envelope;
 use crate::error::{Error, Stage};
 use crate::smtp::{Delivery, Session};
@@ -361,17 +361,7 @@ impl ServerCertVerifier for PeerVerifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         let mut chain = vec![end_entity.clone()];
         chain.extend(intermediates.iter().cloned());
-        let result = self.checker.check_chain(&chain, Usage::Server).and_then(|seen| {
-            match_listed(seen.subject.as_ref(), &self.listed)
-                .map(|listed| TrustedPeer {
-                    domain: self.domain.clone(),
-                    protocol: None,
-                    cipher: None,
-                    certificate: seen.clone(),
-                    listed,
-                })
-                .map_err(|r| r.with_certificate(Some(seen)))
-        });
+        let result = self.checker.check_listed(&chain, Usage::Server, &self.domain, &self.listed);
         let answer = match &result {
             Ok(_) => Ok(ServerCertVerified::assertion()),
             Err(r) => Err(rustls_error(r.code)),
@@ -403,10 +393,6 @@ impl ServerCertVerifier for PeerVerifier {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         algorithms().supported_schemes()
     }
-}
-
-pub(crate) fn algorithms() -> rustls::crypto::WebPkiSupportedAlgorithms {
-    rustls::crypto::ring::default_provider().signature_verification_algorithms
 }
 
 /// The TLS alert that goes with a refusal.

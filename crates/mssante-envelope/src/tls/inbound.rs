@@ -3,9 +3,9 @@
 //! a chain the IGC-Santé roots do not vouch for, and a decision for
 //! (client chain, `MAIL FROM` domain) once the sender's domain is known.
 
-use super::client::{algorithms, rustls_error};
+use super::client::rustls_error;
 use super::verdict::{Refusal, TrustCode, TrustedPeer, Verdict};
-use super::verify::{Checker, Usage};
+use super::verify::{Checker, Usage, algorithms, listed_for};
 use mssante_bal::liste_blanche::ListeBlanche;
 use rustls::DistinguishedName;
 use rustls::client::danger::HandshakeSignatureValid;
@@ -112,17 +112,12 @@ impl InboundPolicy {
     /// accepted anything.
     pub fn decide(&self, chain: Option<&[CertificateDer<'_>]>, mail_from_domain: &str) -> Verdict {
         let result = (|| {
-            if !self.liste_blanche.contains(mail_from_domain) {
-                return Err(Refusal::new(
-                    TrustCode::DomainNotListed,
-                    format!("{mail_from_domain} is not in the liste blanche"),
-                ));
-            }
+            let (domain, listed) = listed_for(mail_from_domain, &self.liste_blanche)?;
             let chain = chain.ok_or_else(|| Refusal::new(TrustCode::NoTls, "the session is not TLS"))?;
             if chain.is_empty() {
                 return Err(Refusal::new(TrustCode::NoClientCertificate, "the client presented no certificate"));
             }
-            self.checker.check_peer(chain, Usage::Client, mail_from_domain, &self.liste_blanche)
+            self.checker.check_listed(chain, Usage::Client, &domain, &listed)
         })();
         Verdict::from(result)
     }

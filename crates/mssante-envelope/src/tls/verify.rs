@@ -125,8 +125,7 @@ impl Checker {
             Usage::Server => webpki::KeyUsage::server_auth(),
             Usage::Client => webpki::KeyUsage::client_auth(),
         };
-        let algorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        ee.verify_for_usage(algorithms.all, &self.material.anchors, &intermediates, now, eku, revocation, None)
+        ee.verify_for_usage(algorithms().all, &self.material.anchors, &intermediates, now, eku, revocation, None)
             .map_err(|e| refusal_of(&e).with_certificate(Some(seen.clone())))?;
         if revocation.is_none() && self.revocation == Revocation::Require {
             return Err(Refusal::new(TrustCode::RevocationUnknown, "no CRL configured: revocation status unknown")
@@ -146,11 +145,37 @@ impl Checker {
         liste_blanche: &ListeBlanche,
     ) -> Result<TrustedPeer, Refusal> {
         let (domain, listed) = listed_for(domain, liste_blanche)?;
-        let seen = self.check_chain(chain, usage)?;
-        let listed_dn =
-            match_listed(seen.subject.as_ref(), &listed).map_err(|r| r.with_certificate(Some(seen.clone())))?;
-        Ok(TrustedPeer { domain, protocol: None, cipher: None, certificate: seen, listed: listed_dn })
+        self.check_listed(chain, usage, &domain, &listed)
     }
+
+    /// The chain ([`check_chain`](Self::check_chain)), then the subject DN
+    /// against `listed`, the DNs of `domain` ([`listed_for`]).
+    pub fn check_listed(
+        &self,
+        chain: &[CertificateDer<'_>],
+        usage: Usage,
+        domain: &str,
+        listed: &[Dn],
+    ) -> Result<TrustedPeer, Refusal> {
+        let seen = self.check_chain(chain, usage)?;
+        match match_listed(seen.subject.as_ref(), listed) {
+            Ok(dn) => Ok(TrustedPeer {
+                domain: domain.to_owned(),
+                protocol: None,
+                cipher: None,
+                certificate: seen,
+                listed: dn,
+            }),
+            Err(r) => Err(r.with_certificate(Some(seen))),
+        }
+    }
+}
+
+/// The signature algorithms of the ring provider (what rustls itself
+/// verifies with), built once.
+pub(crate) fn algorithms() -> rustls::crypto::WebPkiSupportedAlgorithms {
+    static ALGORITHMS: std::sync::OnceLock<rustls::crypto::WebPkiSupportedAlgorithms> = std::sync::OnceLock::new();
+    *ALGORITHMS.get_or_init(|| rustls::crypto::ring::default_provider().signature_verification_algorithms)
 }
 
 /// The domain's key and the DNs listed for it; `T909` when it is not in the
