@@ -119,3 +119,126 @@ fn malformed_reports_are_clear_errors() {
     let e = Report::parse(postfix.replace("Status: 5.1.1\r\n", "").as_bytes()).unwrap_err();
     assert!(e.to_string().starts_with("DSN, line 7 "), "{e}");
 }
+
+mod round_trip {
+    use super::*;
+    use base64::Engine;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    struct Rcpt {
+        address: String,
+        action: Action,
+        status: (u8, u16, u16),
+        diagnostic: Option<String>,
+        extra: Option<String>,
+    }
+
+    fn action() -> impl Strategy<Value = Action> {
+        prop_oneof![
+            Just(Action::Failed),
+            Just(Action::Delayed),
+            Just(Action::Delivered),
+            Just(Action::Relayed),
+            Just(Action::Expanded)
+        ]
+    }
+
+    fn rcpt() -> impl Strategy<Value = Rcpt> {
+        (
+            "[a-z][a-z0-9.]{0,10}@[a-z]{1,8}\\.mssante\\.fr",
+            action(),
+            (prop_oneof![Just(2u8), Just(4), Just(5)], 0..1000u16, 0..1000u16),
+            prop::option::of("[A-Za-z0-9<>@.:;, -]{0,150}"),
+            prop::option::of("[A-Za-z0-9 ]{1,20}"),
+        )
+            .prop_map(|(address, action, status, diagnostic, extra)| Rcpt {
+                address,
+                action,
+                status,
+                diagnostic,
+                extra,
+            })
+    }
+
+    fn action_word(a: Action) -> &'static str {
+        match a {
+            Action::Failed => "failed",
+            Action::Delayed => "delayed",
+            Action::Delivered => "delivered",
+            Action::Relayed => "relayed",
+            Action::Expanded => "expanded",
+        }
+    }
+
+    /// Folds a long value over continuation lines (at spaces), as MTAs do.
+    fn fold(name: &str, value: &str) -> String {
+        let mut out = format!("{name}:");
+        let mut line = out.len();
+        for word in value.split(' ') {
+            if line + word.len() + 1 > 76 && line > name.len() + 1 {
+                out.push_str("\r\n   ");
+                line = 3;
+            }
+            out.push(' ');
+            out.push_str(word);
+            line += word.len() + 1;
+        }
+        out.push_str("\r\n");
+        out
+    }
+
+    fn render(envid: &str, rcpts: &[Rcpt]) -> String {
+        let mut status = format!(
+            "Reporting-MTA: dns; mx.exemple.fr\r\nOriginal-Envelope-Id: {}\r\n",
+            mssante_envelope::xtext::encode(envid)
+        );
+        for r in rcpts {
+            status.push_str("\r\n");
+            status.push_str(&format!(
+                "Final-Recipient: rfc822; {}\r\nAction: {}\r\n",
+                r.address,
+                action_word(r.action)
+            ));
+            status.push_str(&format!("Status: {}.{}.{}\r\n", r.status.0, r.status.1, r.status.2));
+            if let Some(d) = &r.diagnostic {
+                status.push_str(&fold("Diagnostic-Code", &format!("smtp; {}", d.trim())));
+            }
+            if let Some(x) = &r.extra {
+                status.push_str(&format!("X-Extra: {}\r\n", x.trim()));
+            }
+        }
+        status
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A report written with any recipients, in any transfer encoding,
+        /// reads back as what was written.
+        #[test]
+        fn written_reports_read_back(envid in "[ -~]{1,40}", rcpts in prop::collection::vec(rcpt(), 1..5), encoding in 0..3u8, boundary in "[A-Za-z0-9'()+_,./:=?-]{1,40}") {
+            let status = render(&envid, &rcpts);
+            let (cte, body) = match encoding {
+                0 => ("7bit", status.clone()),
+                1 => ("base64", base64::engine::general_purpose::STANDARD.encode(&status)),
+                _ => ("quoted-printable", status.replace('=', "=3D")),
+            };
+            let message = format!(
+                "From: MAILER-DAEMON@mx.exemple.fr\r\nContent-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n--{boundary}\r\nContent-Type: text/plain\r\n\r\nNon remis.\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\nContent-Transfer-Encoding: {cte}\r\n\r\n{body}\r\n--{boundary}--\r\n"
+            );
+            let report = Report::parse(message.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}\n{message}")))?;
+            prop_assert_eq!(report.envelope_id.as_deref(), Some(envid.as_str()));
+            prop_assert_eq!(report.recipients.len(), rcpts.len());
+            for (got, want) in report.recipients.iter().zip(&rcpts) {
+                prop_assert_eq!(got.address(), want.address.as_str());
+                prop_assert_eq!(got.action, want.action);
+                prop_assert_eq!(got.status, want.status);
+                let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+                prop_assert_eq!(got.diagnostic.as_ref().map(|d| words(&d.value)), want.diagnostic.as_ref().map(|d| words(d)));
+                let extra = got.fields.iter().find(|(n, _)| n == "X-Extra").map(|(_, v)| v.as_str());
+                prop_assert_eq!(extra, want.extra.as_deref().map(str::trim));
+            }
+        }
+    }
+}
