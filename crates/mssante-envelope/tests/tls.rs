@@ -461,39 +461,8 @@ fn planned_transactions_each_to_their_verified_operator() {
 
 mod p7b_round_trip {
     use mssante_envelope::tls::material::pkcs7_certificates;
+    use mssante_envelope::tls::test_pki::{pkcs7_bundle, tlv};
     use proptest::prelude::*;
-
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let n = content.len();
-        if n < 0x80 {
-            out.push(n as u8);
-        } else {
-            let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
-            out.push(0x80 | bytes.len() as u8);
-            out.extend(bytes);
-        }
-        out.extend_from_slice(content);
-        out
-    }
-
-    fn bundle(certs: &[Vec<u8>]) -> Vec<u8> {
-        let signed_data = tlv(
-            0x30,
-            &[
-                tlv(0x02, &[1]),
-                tlv(0x31, &[]),
-                tlv(0x30, &tlv(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01])),
-                tlv(0xA0, &certs.concat()),
-                tlv(0x31, &[]),
-            ]
-            .concat(),
-        );
-        tlv(
-            0x30,
-            &[tlv(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]), tlv(0xA0, &signed_data)].concat(),
-        )
-    }
 
     proptest! {
         /// Any certificates (DER SEQUENCEs, short and long lengths) written
@@ -501,7 +470,7 @@ mod p7b_round_trip {
         #[test]
         fn bundles_read_back(contents in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..400), 0..5)) {
             let certs: Vec<Vec<u8>> = contents.iter().map(|c| tlv(0x30, &tlv(0x04, c))).collect();
-            prop_assert_eq!(pkcs7_certificates(&bundle(&certs)), Some(certs));
+            prop_assert_eq!(pkcs7_certificates(&pkcs7_bundle(&certs)), Some(certs));
         }
     }
 }

@@ -219,22 +219,7 @@ impl TestPki {
     /// The root and the organisation CA as a PKCS#7 certs-only bundle
     /// (`.p7b`, DER), as the IGC-Santé chain is distributed.
     pub fn ca_p7b(&self) -> Vec<u8> {
-        let certs: Vec<u8> = [self.root.der().to_vec(), self.organisations.der().to_vec()].concat();
-        let signed_data = tlv(
-            0x30,
-            &[
-                tlv(0x02, &[1]),
-                tlv(0x31, &[]),
-                tlv(0x30, &tlv(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01])),
-                tlv(0xA0, &certs),
-                tlv(0x31, &[]),
-            ]
-            .concat(),
-        );
-        tlv(
-            0x30,
-            &[tlv(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]), tlv(0xA0, &signed_data)].concat(),
-        )
+        pkcs7_bundle(&[self.root.der().to_vec(), self.organisations.der().to_vec()])
     }
 
     /// Both CRLs (root's, organisation CA's), PEM.
@@ -359,7 +344,25 @@ pub fn liste_blanche(entries: &[(&str, &str)]) -> String {
     xml
 }
 
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+/// A PKCS#7 certs-only `SignedData` bundle (`.p7b`, DER) of these
+/// certificates, in order.
+pub fn pkcs7_bundle(certs: &[Vec<u8>]) -> Vec<u8> {
+    let signed_data = tlv(
+        0x30,
+        &[
+            tlv(0x02, &[1]),
+            tlv(0x31, &[]),
+            tlv(0x30, &tlv(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01])),
+            tlv(0xA0, &certs.concat()),
+            tlv(0x31, &[]),
+        ]
+        .concat(),
+    );
+    tlv(0x30, &[tlv(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]), tlv(0xA0, &signed_data)].concat())
+}
+
+/// A DER tag-length-value with a definite length.
+pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let n = content.len();
     if n < 0x80 {
