@@ -252,6 +252,21 @@ impl Dn {
         cn(self).is_some() && cn(self) == cn(other)
     }
 
+    /// The comparison form of the `CN` value (escapes read, insignificant
+    /// spaces dropped, case folded): two DNs have the [same
+    /// CN](Dn::same_cn) exactly when their keys are equal, so it can index
+    /// a table.
+    ///
+    /// ```
+    /// use mssante_bal::liste_blanche::Dn;
+    /// let a = Dn::parse("CN=MTA1.Exemple.fr,O=X").unwrap();
+    /// let b = Dn::from_attributes([("CN", "mta1.exemple.fr ")]).unwrap();
+    /// assert_eq!(a.cn_key(), b.cn_key());
+    /// ```
+    pub fn cn_key(&self) -> Option<&str> {
+        self.key.iter().find(|(t, _)| t == "CN").map(|(_, v)| v.as_str())
+    }
+
     /// The value of the first attribute of the given type (case-insensitive),
     /// as written (escapes kept).
     pub fn get(&self, attr: &str) -> Option<&str> {

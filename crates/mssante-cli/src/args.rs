@@ -61,6 +61,10 @@ pub(crate) enum Command {
     /// TLS dans l'espace de confiance : certificats IGC-Santé et liste blanche.
     #[command(subcommand)]
     Tls(TlsCmd),
+    /// Le service de politique Postfix (`check_policy_service`) : l'espace de
+    /// confiance appliqué par le MTA (docs/postfix.md).
+    #[command(subcommand)]
+    Policy(PolicyCmd),
     /// Écrit le script de complétion d'un shell sur la sortie standard.
     Completions {
         /// Le shell.
@@ -93,6 +97,8 @@ impl Command {
             Command::Generate(_)
             | Command::State(_)
             | Command::Incident(_)
+            | Command::ListeBlanche(ListeBlancheCmd::Export(_))
+            | Command::Policy(_)
             | Command::Completions { .. }
             | Command::Man => false,
         }
@@ -367,6 +373,90 @@ pub(crate) enum ListeBlancheCmd {
         #[arg(long)]
         domain: Option<String>,
     },
+    /// Écrit une table Postfix tirée de la liste blanche : une ligne par domaine
+    /// (forme IDNA ASCII, triée), sortie identique pour une même liste blanche.
+    ///
+    /// Code de sortie : 0 écrite, 2 liste blanche illisible.
+    Export(ExportArgs),
+}
+
+/// `mssante liste-blanche export`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ExportArgs {
+    /// Le fichier XML (`-` : entrée standard).
+    pub(crate) file: PathBuf,
+    /// La table : `transport_maps`, `smtp_tls_policy_maps` ou `check_recipient_access`.
+    #[arg(long, value_enum)]
+    pub(crate) format: MapFormatArg,
+    /// Le transport de `master.cf` des domaines de l'espace de confiance
+    /// (`--format postfix-transport`).
+    #[arg(long, default_value = "mssante")]
+    pub(crate) transport: String,
+    /// Écrit la table dans ce fichier (remplacé d'un coup) au lieu de la sortie standard.
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// The Postfix table formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MapFormatArg {
+    /// `transport_maps` : `domaine transport:`.
+    PostfixTransport,
+    /// `smtp_tls_policy_maps` : `domaine secure match=cn1:cn2 protocols=…`.
+    PostfixTlsPolicy,
+    /// `check_recipient_access` : `domaine OK`.
+    PostfixRecipientAccess,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum PolicyCmd {
+    /// Sert les requêtes de Postfix (`check_policy_service inet:ADRESSE`) jusqu'à
+    /// SIGTERM ou SIGINT : une ligne JSON par décision sur la sortie d'erreur.
+    ///
+    /// Code de sortie : 0 arrêt propre, 2 démarrage impossible (adresse occupée,
+    /// liste blanche ou fichier illisible).
+    Serve(Box<ServeArgs>),
+}
+
+/// `mssante policy serve`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// L'adresse d'écoute (`127.0.0.1:10040`).
+    #[arg(long)]
+    pub(crate) listen: String,
+    /// La liste blanche (relue quand le fichier change ; un fichier cassé garde
+    /// l'ancienne).
+    #[arg(long)]
+    pub(crate) liste_blanche: PathBuf,
+    /// Nos domaines : un destinataire de l'un d'eux rend la requête entrante
+    /// (plusieurs : répéter l'option ou séparer par des virgules).
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub(crate) own_domains: Vec<String>,
+    /// Les expéditeurs d'envois de masse : une adresse ou `@domaine` par ligne.
+    #[arg(long)]
+    pub(crate) bulk_senders: Option<PathBuf>,
+    /// Budget d'envoi de masse par opérateur de destination, en destinataires par minute.
+    #[arg(long, default_value_t = 480)]
+    pub(crate) bulk_per_minute: u32,
+    /// Les CN des AC acceptées pour les certificats clients (IGC-Santé) ; sans
+    /// cette option, toute AC que Postfix a vérifiée.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) issuer_cn: Vec<String>,
+    /// N'applique rien : répond DUNNO et journalise ce qui aurait été répondu.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Taille maximale d'une requête, en octets (plafonnée à 1 Mio).
+    #[arg(long, default_value_t = 16 * 1024)]
+    pub(crate) max_request_bytes: usize,
+    /// Une connexion sans requête pendant ce nombre de secondes est fermée.
+    #[arg(long, default_value_t = 330)]
+    pub(crate) idle_timeout: u64,
+    /// Connexions servies à la fois (plafonnées à 10 000).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) max_connections: usize,
+    /// Intervalle de surveillance du fichier de liste blanche, en millisecondes.
+    #[arg(long, default_value_t = 2000)]
+    pub(crate) reload_interval_ms: u64,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

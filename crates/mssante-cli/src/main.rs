@@ -39,6 +39,7 @@ mod files;
 mod incident;
 mod mail;
 mod output;
+mod policy;
 mod state;
 mod tls;
 
@@ -73,6 +74,8 @@ fn main() -> ExitCode {
         Command::Mail(MailCmd::Send(a)) => tls::send(&a),
         Command::Mail(MailCmd::Dsn { file, json }) => mail::dsn(&file, json),
         Command::Tls(TlsCmd::Probe(a)) => tls::probe(&a),
+        Command::ListeBlanche(ListeBlancheCmd::Export(a)) => policy::export(&a),
+        Command::Policy(PolicyCmd::Serve(a)) => policy::serve(&a),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     };
