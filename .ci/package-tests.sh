@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-crates=(mssante-types mssante-bal mssante-cr mssante-envelope mssante-incident mssante-cli)
+crates=(mssante-types mssante-bal mssante-cr mssante-envelope mssante-incident mssante-policy mssante-cli)
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 # cargo extracts the packages of its temporary local registry under

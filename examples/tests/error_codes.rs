@@ -32,6 +32,8 @@ fn every_code_reads_back_from_its_string_and_its_json() {
     reads_back(mssante_cr::error::StateCode::ALL);
     reads_back(mssante_incident::IncidentCode::ALL);
     reads_back(mssante_envelope::tls::TrustCode::ALL);
+    reads_back(mssante_policy::code::PolicyCode::ALL);
+    json_reads_back(mssante_policy::code::PolicyCode::ALL);
     json_reads_back(mssante_envelope::tls::TrustCode::ALL);
     json_reads_back(mssante_bal::Code::ALL);
     json_reads_back(mssante_cr::DepositCode::ALL);
@@ -42,7 +44,7 @@ fn every_code_reads_back_from_its_string_and_its_json() {
 fn every_code_is_documented_once_across_the_workspace() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/error-codes.md")).unwrap();
     let mut owner: BTreeMap<&'static str, &'static str> = BTreeMap::new();
-    let catalogues: [(&str, Vec<&'static str>); 5] = [
+    let catalogues: [(&str, Vec<&'static str>); 6] = [
         ("mssante_bal::Code", mssante_bal::Code::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_cr::DepositCode", mssante_cr::DepositCode::ALL.iter().map(|c| c.as_str()).collect()),
         ("mssante_cr::error::StateCode", mssante_cr::error::StateCode::ALL.iter().map(|c| c.as_str()).collect()),
@@ -51,6 +53,7 @@ fn every_code_is_documented_once_across_the_workspace() {
             "mssante_envelope::tls::TrustCode",
             mssante_envelope::tls::TrustCode::ALL.iter().map(|c| c.as_str()).collect(),
         ),
+        ("mssante_policy::code::PolicyCode", mssante_policy::code::PolicyCode::ALL.iter().map(|c| c.as_str()).collect()),
     ];
     for (name, codes) in &catalogues {
         assert!(!codes.is_empty(), "{name}");
@@ -60,5 +63,13 @@ fn every_code_is_documented_once_across_the_workspace() {
             }
             assert!(doc.contains(&format!("| {code} |")), "{code} ({name}) is not in docs/error-codes.md");
         }
+    }
+}
+
+#[test]
+fn every_policy_code_is_explained_in_the_postfix_guide() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/postfix.md")).unwrap();
+    for c in mssante_policy::code::PolicyCode::ALL {
+        assert!(doc.contains(&format!("| {c} |")), "{c} is not in docs/postfix.md");
     }
 }

@@ -116,7 +116,7 @@ smtpd_tls_security_level = may
 smtpd_tls_ask_ccert = yes
 smtpd_tls_loglevel = 1
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:{policy_port}
+smtpd_recipient_restrictions = check_policy_service {{ inet:127.0.0.1:{policy_port}, timeout=3s, default_action=DEFER_IF_PERMIT }}
 "
         );
         std::fs::write(d.join("conf/main.cf"), main_cf).unwrap();
@@ -344,7 +344,11 @@ fn postfix_enforces_the_trust_space_through_the_policy_service() {
         assert_eq!(q.status.code(), Some(1), "{format}: a domain outside the trust space is not in the table");
     }
 
-    drop(postfix);
     let status = service.terminate();
     assert!(status.success(), "clean stop on SIGTERM: {status}");
+    // The service down: Postfix's default_action defers, nothing goes through.
+    let d = deliver(&pki, &lb, postfix.port, &cases[0].0);
+    let (_, reply) = &d.refused[0];
+    assert_eq!(reply.code / 100, 4, "service down: a temporary refusal, {reply}");
+    eprintln!("  policy service stopped: {reply}");
 }

@@ -6,6 +6,9 @@
 //! over loopback on this machine). Both run in one process, one after the
 //! other, with the load generator on the same 2 cores.
 //!
+//! Then the service again at the goal's rate (20,000 decisions/s in all,
+//! open loop): its latency under that load rather than at saturation.
+//!
 //! `cargo bench -p mssante-policy --bench policy -- [SECONDS] [CONNECTIONS]`
 
 use mssante_bal::liste_blanche::ListeBlanche;
@@ -110,7 +113,12 @@ struct Run {
     latencies_us: Vec<u64>,
 }
 
-fn load(addr: SocketAddr, connections: usize, duration: Duration) -> Run {
+/// Closed loop (`rate` None: each connection sends its next request as soon
+/// as it has the answer: the most the service can do), or open loop at
+/// `rate` requests per second in all, each connection on a fixed schedule,
+/// the latency measured from the scheduled time (a late answer delays the
+/// next send: no coordinated omission).
+fn load(addr: SocketAddr, connections: usize, duration: Duration, rate: Option<u64>) -> Run {
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let threads: Vec<_> = (0..connections)
@@ -125,8 +133,22 @@ fn load(addr: SocketAddr, connections: usize, duration: Duration) -> Run {
                 let mut lat = Vec::with_capacity(100_000);
                 let mut line = String::new();
                 let mut i = 0;
+                let interval = rate.map(|r| Duration::from_nanos(1_000_000_000 * connections as u64 / r));
+                // Connections start spread over one interval.
+                let mut next = Instant::now() + interval.map_or(Duration::ZERO, |iv| iv * c as u32 / connections as u32);
                 while !stop.load(Ordering::Relaxed) {
-                    let t = Instant::now();
+                    let t = match interval {
+                        None => Instant::now(),
+                        Some(iv) => {
+                            let now = Instant::now();
+                            if next > now {
+                                std::thread::sleep(next - now);
+                            }
+                            let scheduled = next;
+                            next += iv;
+                            scheduled
+                        }
+                    };
                     w.write_all(&reqs[i % reqs.len()]).unwrap();
                     line.clear();
                     r.read_line(&mut line).unwrap();
@@ -186,7 +208,7 @@ fn main() {
 
     let stop_echo = Arc::new(AtomicBool::new(false));
     let echo = echo_server(Arc::clone(&stop_echo));
-    let base = load(echo, connections, duration);
+    let base = load(echo, connections, duration, None);
     stop_echo.store(true, Ordering::SeqCst);
     let _ = TcpStream::connect(echo);
     let base_rate = report("baseline (DUNNO echo, no decision)", &base);
@@ -196,10 +218,12 @@ fn main() {
         .log_to(std::io::sink())
         .spawn()
         .unwrap();
-    let run = load(handle.local_addr(), connections, duration);
-    let stats = handle.stop();
-    assert_eq!(stats.requests as usize, run.decisions);
-    assert!(stats.refused > 0 && stats.malformed == 0);
+    let run = load(handle.local_addr(), connections, duration, None);
     let rate = report("mssante policy (decision + log)", &run);
     println!("ratio policy / baseline: {:.2}", rate / base_rate);
+    let paced = load(handle.local_addr(), connections, duration, Some(20_000));
+    report("mssante policy at 20,000/s (paced)", &paced);
+    let stats = handle.stop();
+    assert_eq!(stats.requests as usize, run.decisions + paced.decisions);
+    assert!(stats.refused > 0 && stats.malformed == 0);
 }

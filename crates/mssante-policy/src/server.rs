@@ -406,6 +406,8 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             // Idle timeout, reset, or shut down by stop.
             Err(_) => return,
         };
+        // One list for the whole request, even if a reload happens meanwhile.
+        let policy = shared.policy();
         let (decision, request) = match outcome {
             Block::Closed => return,
             Block::TooLarge => {
@@ -418,21 +420,21 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             Block::Complete => match Request::parse(&block) {
                 Ok(r) => {
                     let now = u64::try_from(shared.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                    (shared.policy().decide(&r, &shared.meter, now), Some(r))
+                    (policy.decide(&r, &shared.meter, now), Some(r))
                 }
                 Err(e) => (Decision::protocol(PolicyCode::MalformedRequest, &e.to_string()), None),
             },
         };
         let too_large = matches!(outcome, Block::TooLarge);
         let answered = writer.write_all(decision.action.response().as_bytes()).is_ok();
-        record(shared, &decision, request.as_ref());
+        record(shared, &decision, request.as_ref(), policy.mode());
         if !answered || too_large {
             return;
         }
     }
 }
 
-fn record(shared: &Shared, decision: &Decision, request: Option<&Request>) {
+fn record(shared: &Shared, decision: &Decision, request: Option<&Request>, mode: crate::policy::Mode) {
     let c = &shared.counters;
     c.requests.fetch_add(1, Ordering::Relaxed);
     if decision.action.status().is_some() {
@@ -459,7 +461,7 @@ fn record(shared: &Shared, decision: &Decision, request: Option<&Request>) {
         rule: decision.rule,
         code: decision.code,
         action: decision.action.to_string(),
-        dry_run: shared.policy().mode() == crate::policy::Mode::DryRun,
+        dry_run: mode == crate::policy::Mode::DryRun,
         would: decision.would.as_ref().map(ToString::to_string),
     });
 }
