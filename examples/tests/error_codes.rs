@@ -53,7 +53,10 @@ fn every_code_is_documented_once_across_the_workspace() {
             "mssante_envelope::tls::TrustCode",
             mssante_envelope::tls::TrustCode::ALL.iter().map(|c| c.as_str()).collect(),
         ),
-        ("mssante_policy::code::PolicyCode", mssante_policy::code::PolicyCode::ALL.iter().map(|c| c.as_str()).collect()),
+        (
+            "mssante_policy::code::PolicyCode",
+            mssante_policy::code::PolicyCode::ALL.iter().map(|c| c.as_str()).collect(),
+        ),
     ];
     for (name, codes) in &catalogues {
         assert!(!codes.is_empty(), "{name}");

@@ -401,11 +401,14 @@ pub(crate) struct ExportArgs {
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MapFormatArg {
     /// `transport_maps` : `domaine transport:`.
-    PostfixTransport,
+    #[value(name = "postfix-transport")]
+    Transport,
     /// `smtp_tls_policy_maps` : `domaine secure match=cn1:cn2 protocols=…`.
-    PostfixTlsPolicy,
+    #[value(name = "postfix-tls-policy")]
+    TlsPolicy,
     /// `check_recipient_access` : `domaine OK`.
-    PostfixRecipientAccess,
+    #[value(name = "postfix-recipient-access")]
+    RecipientAccess,
 }
 
 #[derive(Subcommand, Debug)]

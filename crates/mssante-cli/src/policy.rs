@@ -23,16 +23,19 @@ const MAX_CONNECTIONS_CAP: usize = 10_000;
 pub(crate) fn export(a: &ExportArgs) -> anyhow::Result<u8> {
     let lb = read_liste_blanche(&a.file)?;
     let format = match a.format {
-        MapFormatArg::PostfixTransport => MapFormat::Transport,
-        MapFormatArg::PostfixTlsPolicy => MapFormat::TlsPolicy,
-        MapFormatArg::PostfixRecipientAccess => MapFormat::RecipientAccess,
+        MapFormatArg::Transport => MapFormat::Transport,
+        MapFormatArg::TlsPolicy => MapFormat::TlsPolicy,
+        MapFormatArg::RecipientAccess => MapFormat::RecipientAccess,
     };
     if a.transport.is_empty() || !a.transport.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
         anyhow::bail!("--transport {:?}: a master.cf service name (letters, digits, - _ .)", a.transport);
     }
     let (table, skipped) = export_map(&lb, format, &a.transport);
-    if skipped > 0 {
-        eprintln!("mssante: {skipped} entrée(s) sans domaine utilisable laissée(s) de côté");
+    // The reader already refused the entries it could not use (a name with
+    // `@`, no DN…); the export leaves out the names IDNA refuses.
+    let left_out = lb.entries_rejected() + skipped as u64;
+    if left_out > 0 {
+        eprintln!("mssante: {left_out} entrée(s) sans domaine utilisable laissée(s) de côté (voir `liste-blanche check`)");
     }
     match &a.output {
         None => std::io::stdout().lock().write_all(table.as_bytes())?,
@@ -66,11 +69,12 @@ pub(crate) fn serve(a: &ServeArgs) -> anyhow::Result<u8> {
         .issuers(&a.issuer_cn)
         .mode(if a.dry_run { Mode::DryRun } else { Mode::Enforce });
     let policy = Policy::new(&lb, settings);
-    let mut config = Config::default();
-    config.max_request_bytes = capped("--max-request-bytes", a.max_request_bytes.max(64), MAX_REQUEST_CAP);
-    config.max_connections = capped("--max-connections", a.max_connections.max(1), MAX_CONNECTIONS_CAP);
-    config.idle_timeout = Duration::from_secs(a.idle_timeout.clamp(1, 86_400));
-    config.reload_interval = Duration::from_millis(a.reload_interval_ms.clamp(10, 3_600_000));
+    let config = Config {
+        max_request_bytes: capped("--max-request-bytes", a.max_request_bytes.max(64), MAX_REQUEST_CAP),
+        max_connections: capped("--max-connections", a.max_connections.max(1), MAX_CONNECTIONS_CAP),
+        idle_timeout: Duration::from_secs(a.idle_timeout.clamp(1, 86_400)),
+        reload_interval: Duration::from_millis(a.reload_interval_ms.clamp(10, 3_600_000)),
+    };
     let server = Server::bind(a.listen.as_str(), policy, config)
         .with_context(|| format!("cannot listen on {}", a.listen))?
         .watch(&a.liste_blanche)

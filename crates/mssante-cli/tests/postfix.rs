@@ -238,18 +238,29 @@ fn deliver(pki: &TestPki, lb: &ListeBlanche, port: u16, case: &Case<'_>) -> Deli
     let mut m = TrustMaterial::builder();
     m.add_ca_bytes("ca.pem", pki.ca_pem().as_bytes()).unwrap();
     m.add_crl_bytes("crl.pem", pki.crl_pem().as_bytes()).unwrap();
-    let mut client = TlsClient::new(Checker::new(Arc::new(m.build().unwrap())), "mta.client.test")
-        .timeout(Duration::from_secs(30));
+    let mut client =
+        TlsClient::new(Checker::new(Arc::new(m.build().unwrap())), "mta.client.test").timeout(Duration::from_secs(30));
     if let Some(cert) = case.identity {
-        client = client.identity(Identity::from_pem("client.pem", cert.chain_pem.as_bytes(), cert.key_pem.as_bytes()).unwrap());
+        client = client
+            .identity(Identity::from_pem("client.pem", cert.chain_pem.as_bytes(), cert.key_pem.as_bytes()).unwrap());
     }
     if case.plaintext {
         client = client.transport(Transport::InsecurePlaintext);
     }
     let mut c = client.connect("127.0.0.1", port, OWN, lb).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    assert_eq!(c.peer.is_some(), !case.plaintext, "{}: Postfix's certificate is verified as listed for {OWN}", case.name);
-    let envelope = Envelope::new(ReversePath::parse(case.sender).unwrap(), vec![Recipient::parse(case.recipient).unwrap()]).unwrap();
-    let message = format!("From: <{}>\r\nTo: <{}>\r\nSubject: test {}\r\n\r\nCorps synthetique.\r\n", case.sender, case.recipient, case.name);
+    assert_eq!(
+        c.peer.is_some(),
+        !case.plaintext,
+        "{}: Postfix's certificate is verified as listed for {OWN}",
+        case.name
+    );
+    let envelope =
+        Envelope::new(ReversePath::parse(case.sender).unwrap(), vec![Recipient::parse(case.recipient).unwrap()])
+            .unwrap();
+    let message = format!(
+        "From: <{}>\r\nTo: <{}>\r\nSubject: test {}\r\n\r\nCorps synthetique.\r\n",
+        case.sender, case.recipient, case.name
+    );
     let delivery = c.session.send(&envelope, message.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", case.name));
     c.session.quit().unwrap();
     delivery
@@ -269,11 +280,8 @@ fn postfix_enforces_the_trust_space_through_the_policy_service() {
     let server = cert("mx.ch-exemple.test", "26000000000001", "CH EXEMPLE");
     let op_a = cert("mta.operateur-a.test", "26000000000002", "OPERATEUR A");
     let op_b = cert("mta.operateur-b.test", "26000000000003", "OPERATEUR B");
-    let xml = liste_blanche(&[
-        (OWN, &server.dn),
-        ("medecin.mssante.fr", &op_a.dn),
-        ("pharmacien.mssante.fr", &op_b.dn),
-    ]);
+    let xml =
+        liste_blanche(&[(OWN, &server.dn), ("medecin.mssante.fr", &op_a.dn), ("pharmacien.mssante.fr", &op_b.dn)]);
     let work = tempfile::tempdir().unwrap();
     let lb_path = work.path().join("liste-blanche.xml");
     std::fs::write(&lb_path, &xml).unwrap();
@@ -284,12 +292,66 @@ fn postfix_enforces_the_trust_space_through_the_policy_service() {
 
     let cases = [
         // (case, expected: None accepted, Some(code) refused with it)
-        (Case { name: "listed sender, listed certificate", identity: Some(&op_a), plaintext: false, sender: "dr.a@medecin.mssante.fr", recipient: "secretariat@ch-exemple.mssante.fr" }, None),
-        (Case { name: "unlisted sender domain", identity: Some(&op_a), plaintext: false, sender: "x@gmail.example", recipient: "secretariat@ch-exemple.mssante.fr" }, Some("P101")),
-        (Case { name: "certificate listed for another domain", identity: Some(&op_b), plaintext: false, sender: "dr.a@medecin.mssante.fr", recipient: "secretariat@ch-exemple.mssante.fr" }, Some("P104")),
-        (Case { name: "no client certificate", identity: None, plaintext: false, sender: "dr.a@medecin.mssante.fr", recipient: "secretariat@ch-exemple.mssante.fr" }, Some("P103")),
-        (Case { name: "no TLS", identity: None, plaintext: true, sender: "dr.a@medecin.mssante.fr", recipient: "secretariat@ch-exemple.mssante.fr" }, Some("P102")),
-        (Case { name: "recipient outside the trust space", identity: Some(&op_a), plaintext: false, sender: "secretariat@ch-exemple.mssante.fr", recipient: "x@gmail.example" }, Some("P201")),
+        (
+            Case {
+                name: "listed sender, listed certificate",
+                identity: Some(&op_a),
+                plaintext: false,
+                sender: "dr.a@medecin.mssante.fr",
+                recipient: "secretariat@ch-exemple.mssante.fr",
+            },
+            None,
+        ),
+        (
+            Case {
+                name: "unlisted sender domain",
+                identity: Some(&op_a),
+                plaintext: false,
+                sender: "x@gmail.example",
+                recipient: "secretariat@ch-exemple.mssante.fr",
+            },
+            Some("P101"),
+        ),
+        (
+            Case {
+                name: "certificate listed for another domain",
+                identity: Some(&op_b),
+                plaintext: false,
+                sender: "dr.a@medecin.mssante.fr",
+                recipient: "secretariat@ch-exemple.mssante.fr",
+            },
+            Some("P104"),
+        ),
+        (
+            Case {
+                name: "no client certificate",
+                identity: None,
+                plaintext: false,
+                sender: "dr.a@medecin.mssante.fr",
+                recipient: "secretariat@ch-exemple.mssante.fr",
+            },
+            Some("P103"),
+        ),
+        (
+            Case {
+                name: "no TLS",
+                identity: None,
+                plaintext: true,
+                sender: "dr.a@medecin.mssante.fr",
+                recipient: "secretariat@ch-exemple.mssante.fr",
+            },
+            Some("P102"),
+        ),
+        (
+            Case {
+                name: "recipient outside the trust space",
+                identity: Some(&op_a),
+                plaintext: false,
+                sender: "secretariat@ch-exemple.mssante.fr",
+                recipient: "x@gmail.example",
+            },
+            Some("P201"),
+        ),
     ];
     let mut report = Vec::new();
     for (case, expected) in &cases {
@@ -333,14 +395,31 @@ fn postfix_enforces_the_trust_space_through_the_policy_service() {
         ("postfix-tls-policy", OWN, "secure match=mx.ch-exemple.test protocols=!SSLv2:!SSLv3:!TLSv1:!TLSv1.1"),
     ] {
         let table = work.path().join(format);
-        let out = bin().args(["liste-blanche", "export", "--format", format, "-o"]).arg(&table).arg(&lb_path).output().unwrap();
+        let out = bin()
+            .args(["liste-blanche", "export", "--format", format, "-o"])
+            .arg(&table)
+            .arg(&lb_path)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let map = format!("hash:{}", table.display());
         let built = Command::new("/usr/sbin/postmap").arg("-c").arg(postfix.conf()).arg(&map).output().unwrap();
         assert!(built.status.success(), "postmap {format}: {}", String::from_utf8_lossy(&built.stderr));
-        let q = Command::new("/usr/sbin/postmap").arg("-c").arg(postfix.conf()).args(["-q", key]).arg(&map).output().unwrap();
+        let q = Command::new("/usr/sbin/postmap")
+            .arg("-c")
+            .arg(postfix.conf())
+            .args(["-q", key])
+            .arg(&map)
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&q.stdout).trim_end(), value, "{format}");
-        let q = Command::new("/usr/sbin/postmap").arg("-c").arg(postfix.conf()).args(["-q", "gmail.example"]).arg(&map).output().unwrap();
+        let q = Command::new("/usr/sbin/postmap")
+            .arg("-c")
+            .arg(postfix.conf())
+            .args(["-q", "gmail.example"])
+            .arg(&map)
+            .output()
+            .unwrap();
         assert_eq!(q.status.code(), Some(1), "{format}: a domain outside the trust space is not in the table");
     }
 

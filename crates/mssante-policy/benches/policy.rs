@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 /// ~7,000 entries over 5,000 domains and 350 operators, shaped like the
 /// national liste blanche (one entry per domain and sending MTA).
 fn liste_blanche() -> String {
-    let mut xml = String::from("<ListeBlancheMSSante xmlns=\"https://listeblanche.mssante.fr/schema\"><ListeDomaines>\n");
+    let mut xml =
+        String::from("<ListeBlancheMSSante xmlns=\"https://listeblanche.mssante.fr/schema\"><ListeDomaines>\n");
     let mut entries = 0;
     for d in 0..5000 {
         let op = d % 350;
@@ -135,7 +136,8 @@ fn load(addr: SocketAddr, connections: usize, duration: Duration, rate: Option<u
                 let mut i = 0;
                 let interval = rate.map(|r| Duration::from_nanos(1_000_000_000 * connections as u64 / r));
                 // Connections start spread over one interval.
-                let mut next = Instant::now() + interval.map_or(Duration::ZERO, |iv| iv * c as u32 / connections as u32);
+                let mut next =
+                    Instant::now() + interval.map_or(Duration::ZERO, |iv| iv * c as u32 / connections as u32);
                 while !stop.load(Ordering::Relaxed) {
                     let t = match interval {
                         None => Instant::now(),
@@ -213,11 +215,8 @@ fn main() {
     let _ = TcpStream::connect(echo);
     let base_rate = report("baseline (DUNNO echo, no decision)", &base);
 
-    let handle = Server::bind("127.0.0.1:0", policy, Config::default())
-        .unwrap()
-        .log_to(std::io::sink())
-        .spawn()
-        .unwrap();
+    let handle =
+        Server::bind("127.0.0.1:0", policy, Config::default()).unwrap().log_to(std::io::sink()).spawn().unwrap();
     let run = load(handle.local_addr(), connections, duration, None);
     let rate = report("mssante policy (decision + log)", &run);
     println!("ratio policy / baseline: {:.2}", rate / base_rate);

@@ -180,7 +180,8 @@ impl Action {
         let column = "action=".len() + verb.len() + 2;
         let (status_text, text) = rest.split_once(' ').unwrap_or((rest, ""));
         let refusal = |make: fn(Status, &str) -> Action| {
-            let status = Status::parse(status_text).ok_or_else(|| Error::syntax(1, column, "an enhanced status code"))?;
+            let status =
+                Status::parse(status_text).ok_or_else(|| Error::syntax(1, column, "an enhanced status code"))?;
             let action = make(status, text);
             if action.status != Some(status) || action.text != text {
                 return Err(Error::syntax(1, column, "not a response this crate writes"));
@@ -241,7 +242,9 @@ mod tests {
 
     #[test]
     fn responses_that_are_not_ours_are_refused() {
-        for bad in [&b"action=DUNNO\n"[..], b"action=DUNNO x\n\n", b"action=FOO\n\n", b"foo=DUNNO\n\n", b"action=REJECT x\n\n"] {
+        for bad in
+            [&b"action=DUNNO\n"[..], b"action=DUNNO x\n\n", b"action=FOO\n\n", b"foo=DUNNO\n\n", b"action=REJECT x\n\n"]
+        {
             assert!(Action::parse_response(bad).is_err(), "{bad:?}");
         }
     }

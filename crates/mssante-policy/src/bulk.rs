@@ -55,7 +55,10 @@ impl BulkSenders {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let bad = |message: &str| Error::Config { what: format!("bulk senders, line {}", i + 1), message: message.into() };
+            let bad = |message: &str| Error::Config {
+                what: format!("bulk senders, line {}", i + 1),
+                message: message.into(),
+            };
             if let Some(domain) = line.strip_prefix('@') {
                 let key = mssante_types::identity::domain_key(domain).map_err(|e| bad(&e.to_string()))?;
                 if key.is_empty() || key.contains('@') {

@@ -95,7 +95,11 @@ pub fn export(liste_blanche: &ListeBlanche, format: MapFormat, transport: &str) 
     }
     let mut out = String::new();
     let generated = liste_blanche.generated_at.map_or_else(|| "(date inconnue)".to_owned(), |d| d.to_string());
-    let _ = writeln!(out, "# {} : table Postfix ecrite par mssante depuis la liste blanche generee le {generated}", format.name());
+    let _ = writeln!(
+        out,
+        "# {} : table Postfix ecrite par mssante depuis la liste blanche generee le {generated}",
+        format.name()
+    );
     let _ = writeln!(out, "# {} domaines ; ne pas modifier a la main (docs/postfix.md)", domains.len());
     for (domain, cns) in &domains {
         match format {

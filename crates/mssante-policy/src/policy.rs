@@ -131,13 +131,18 @@ impl Settings {
         let mut own = HashSet::new();
         for d in own_domains {
             let d = d.as_ref().trim();
-            let key = domain_key(d)
-                .ok()
-                .filter(|k| !k.is_empty() && !k.contains('@'))
-                .ok_or_else(|| Error::Config { what: "own domain".into(), message: format!("{d:?} is not a domain name") })?;
+            let key = domain_key(d).ok().filter(|k| !k.is_empty() && !k.contains('@')).ok_or_else(|| {
+                Error::Config { what: "own domain".into(), message: format!("{d:?} is not a domain name") }
+            })?;
             own.insert(key.into_owned());
         }
-        Ok(Settings { own, bulk: BulkSenders::new(), budgets: Budgets::default(), issuers: Vec::new(), mode: Mode::Enforce })
+        Ok(Settings {
+            own,
+            bulk: BulkSenders::new(),
+            budgets: Budgets::default(),
+            issuers: Vec::new(),
+            mode: Mode::Enforce,
+        })
     }
 
     /// The bulk senders (mass alerts).
@@ -241,7 +246,10 @@ impl Policy {
         match request.request_type() {
             Some("smtpd_access_policy") => {}
             other => {
-                return Decision::protocol(PolicyCode::UnknownRequest, &format!("request={}", other.unwrap_or("(absent)")));
+                return Decision::protocol(
+                    PolicyCode::UnknownRequest,
+                    &format!("request={}", other.unwrap_or("(absent)")),
+                );
             }
         }
         let recipient = request.recipient().unwrap_or("");
@@ -316,7 +324,8 @@ impl Policy {
         if ok {
             return Decision::pass(Rule::Inbound);
         }
-        let for_whom = if sender.is_empty() { "any domain (null sender)".to_owned() } else { sender_domain.into_owned() };
+        let for_whom =
+            if sender.is_empty() { "any domain (null sender)".to_owned() } else { sender_domain.into_owned() };
         if listed.is_some() && self.cns.contains(&cn) {
             refuse(
                 Rule::Inbound,
@@ -329,7 +338,9 @@ impl Policy {
             refuse(
                 Rule::Inbound,
                 PolicyCode::CertificateNotListed,
-                &format!("certificat hors liste blanche / certificate not in the liste blanche: CN {subject} is not listed for {for_whom}"),
+                &format!(
+                    "certificat hors liste blanche / certificate not in the liste blanche: CN {subject} is not listed for {for_whom}"
+                ),
             )
         }
     }

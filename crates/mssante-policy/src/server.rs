@@ -254,7 +254,11 @@ impl Server {
         let reload = match self.watch {
             Some(path) => {
                 let shared = Arc::clone(&shared);
-                Some(std::thread::Builder::new().name("policy-reload".into()).spawn(move || reload_loop(&path, &shared))?)
+                Some(
+                    std::thread::Builder::new()
+                        .name("policy-reload".into())
+                        .spawn(move || reload_loop(&path, &shared))?,
+                )
             }
             None => None,
         };
@@ -297,7 +301,11 @@ impl Handle {
     pub fn stop(mut self) -> Stats {
         self.shutdown();
         let stats = self.stats();
-        self.shared.log(&EventLine { ts_ms: unix_ms(), event: "stop", message: serde_json::to_string(&stats).unwrap_or_default() });
+        self.shared.log(&EventLine {
+            ts_ms: unix_ms(),
+            event: "stop",
+            message: serde_json::to_string(&stats).unwrap_or_default(),
+        });
         stats
     }
 

@@ -15,8 +15,16 @@ const LB: &str = r#"<ListeBlancheMSSante><ListeDomaines>
 </ListeDomaines></ListeBlancheMSSante>"#;
 
 /// The attributes the rules read.
-const KNOWN: &[&str] =
-    &["request", "protocol_state", "sender", "recipient", "encryption_protocol", "ccert_subject", "ccert_issuer", "sasl_username"];
+const KNOWN: &[&str] = &[
+    "request",
+    "protocol_state",
+    "sender",
+    "recipient",
+    "encryption_protocol",
+    "ccert_subject",
+    "ccert_issuer",
+    "sasl_username",
+];
 
 fn policy() -> Policy {
     let lb = ListeBlanche::parse(LB.as_bytes()).unwrap();
@@ -40,10 +48,28 @@ fn known_attributes() -> impl Strategy<Value = Vec<(String, String)>> {
     (
         prop::sample::select(vec!["smtpd_access_policy", "other"]),
         prop::sample::select(vec!["RCPT", "DATA", "END-OF-MESSAGE"]),
-        prop::sample::select(vec!["", "dr.a@medecin.mssante.fr", "alerte@dgs.mssante.fr", "x@gmail.example", "s@ch-exemple.mssante.fr"]),
-        prop::sample::select(vec!["", "b@ch-exemple.mssante.fr", "c@medecin.mssante.fr", "d@gmail.example", "e@xn--a.fr"]),
+        prop::sample::select(vec![
+            "",
+            "dr.a@medecin.mssante.fr",
+            "alerte@dgs.mssante.fr",
+            "x@gmail.example",
+            "s@ch-exemple.mssante.fr",
+        ]),
+        prop::sample::select(vec![
+            "",
+            "b@ch-exemple.mssante.fr",
+            "c@medecin.mssante.fr",
+            "d@gmail.example",
+            "e@xn--a.fr",
+        ]),
         prop::sample::select(vec!["", "TLSv1.3"]),
-        prop::sample::select(vec!["", "bus.mailiz.example", "mx.ch-exemple.example", "mx.unknown.example", "mx+2Edgs.example"]),
+        prop::sample::select(vec![
+            "",
+            "bus.mailiz.example",
+            "mx.ch-exemple.example",
+            "mx.unknown.example",
+            "mx+2Edgs.example",
+        ]),
         prop::sample::select(vec!["", "user"]),
     )
         .prop_map(|(req, state, sender, rcpt, tls, cn, sasl)| {

@@ -89,7 +89,10 @@ fn the_null_sender_needs_a_listed_certificate() {
 #[test]
 fn accepted_issuers_are_checked_when_set() {
     let lb = ListeBlanche::parse(LB.as_bytes()).unwrap();
-    let p = Policy::new(&lb, Settings::new(["ch-exemple.mssante.fr"]).unwrap().issuers(["AC IGC-SANTE ELEMENTAIRE ORGANISATIONS"]));
+    let p = Policy::new(
+        &lb,
+        Settings::new(["ch-exemple.mssante.fr"]).unwrap().issuers(["AC IGC-SANTE ELEMENTAIRE ORGANISATIONS"]),
+    );
     let m = BulkMeter::new();
     let ok = inbound("dr.a@medecin.mssante.fr", "TLSv1.3", "bus.mailiz.example");
     assert_eq!(p.decide(&ok, &m, 0).code, None);

@@ -116,7 +116,10 @@ fn many_connections_many_requests_each() {
     }
     let stats = h.stop();
     assert_eq!((stats.connections, stats.requests), (20, 1000));
-    assert_eq!(stats.refused, (0..20).flat_map(|t| (0..50).map(move |i| (t + i) % 3 == 0)).filter(|x| *x).count() as u64);
+    assert_eq!(
+        stats.refused,
+        (0..20).flat_map(|t| (0..50).map(move |i| (t + i) % 3 == 0)).filter(|x| *x).count() as u64
+    );
     let decisions = log.events("decision");
     assert_eq!(decisions.len(), 1000, "one log line per decision");
     assert!(decisions.iter().all(|d| d["queue_id"] == "Q1" && d["rule"] == "outbound"));
@@ -198,7 +201,9 @@ fn connections_beyond_the_limit_are_closed() {
     let start = Instant::now();
     loop {
         let mut d = Client::connect(&h);
-        d.writer.write_all(b"request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=y@medecin.mssante.fr\n\n").unwrap();
+        d.writer
+            .write_all(b"request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=y@medecin.mssante.fr\n\n")
+            .unwrap();
         let mut line = String::new();
         if d.reader.read_line(&mut line).is_ok() && line == "action=DUNNO\n" {
             break;
@@ -232,7 +237,8 @@ fn the_liste_blanche_is_reloaded_and_a_broken_file_keeps_the_old_one() {
     std::fs::write(&path, &first).unwrap();
     let log = Log::default();
     let config = Config { reload_interval: Duration::from_millis(20), ..Config::default() };
-    let h = Server::bind("127.0.0.1:0", policy(&first), config).unwrap().watch(&path).log_to(log.clone()).spawn().unwrap();
+    let h =
+        Server::bind("127.0.0.1:0", policy(&first), config).unwrap().watch(&path).log_to(log.clone()).spawn().unwrap();
     let mut c = Client::connect(&h);
     assert!(c.rcpt("z@pharmacien.mssante.fr").contains("P201"));
 
