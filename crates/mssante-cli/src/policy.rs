@@ -35,7 +35,9 @@ pub(crate) fn export(a: &ExportArgs) -> anyhow::Result<u8> {
     // `@`, no DN…); the export leaves out the names IDNA refuses.
     let left_out = lb.entries_rejected() + skipped as u64;
     if left_out > 0 {
-        eprintln!("mssante: {left_out} entrée(s) sans domaine utilisable laissée(s) de côté (voir `liste-blanche check`)");
+        eprintln!(
+            "mssante: {left_out} entrée(s) sans domaine utilisable laissée(s) de côté (voir `liste-blanche check`)"
+        );
     }
     match &a.output {
         None => std::io::stdout().lock().write_all(table.as_bytes())?,

@@ -84,8 +84,15 @@ fn export_writes_a_file_in_one_step_and_refuses_a_bad_transport() {
     assert_eq!(out.status.code(), Some(0));
     assert!(std::fs::read_to_string(&table).unwrap().contains("\nmedecin.mssante.fr igc:\n"));
     assert!(!dir.path().join("transport.mssante-tmp").exists());
-    let bad =
-        run(&["liste-blanche", "export", path.to_str().unwrap(), "--format", "postfix-transport", "--transport", "a b:"]);
+    let bad = run(&[
+        "liste-blanche",
+        "export",
+        path.to_str().unwrap(),
+        "--format",
+        "postfix-transport",
+        "--transport",
+        "a b:",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     let missing = run(&["liste-blanche", "export", "/nonexistent/lb.xml", "--format", "postfix-transport"]);
     assert_eq!(missing.status.code(), Some(2));
@@ -171,12 +178,19 @@ fn serve_refuses_to_start_without_a_usable_configuration() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--liste-blanche", "/nonexistent.xml", "--own-domains", "a.fr"], "/nonexistent.xml"),
         (vec!["--liste-blanche", p, "--own-domains", "xn--a.fr"], "own domain"),
-        (vec!["--liste-blanche", p, "--own-domains", "a.fr", "--bulk-senders", "/nonexistent-bulk"], "/nonexistent-bulk"),
+        (
+            vec!["--liste-blanche", p, "--own-domains", "a.fr", "--bulk-senders", "/nonexistent-bulk"],
+            "/nonexistent-bulk",
+        ),
     ];
     for (args, expected) in cases {
         let out = bin().args(["policy", "serve", "--listen", &listen]).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains(expected), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(expected),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let empty = dir.path().join("empty.xml");
     std::fs::write(&empty, "<ListeBlancheMSSante><ListeDomaines></ListeDomaines></ListeBlancheMSSante>").unwrap();
@@ -190,7 +204,10 @@ fn serve_refuses_to_start_without_a_usable_configuration() {
     // An address already taken.
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = bin().args(["policy", "serve", "--listen", &addr, "--own-domains", "a.fr", "--liste-blanche", p]).output().unwrap();
+    let out = bin()
+        .args(["policy", "serve", "--listen", &addr, "--own-domains", "a.fr", "--liste-blanche", p])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
 }

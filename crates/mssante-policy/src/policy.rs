@@ -5,7 +5,8 @@
 //! new policy with [`Policy::with_liste_blanche`]). [`Policy::decide`] is a
 //! pure function of the request, the bulk meter and the time.
 //!
-//! Rules, for a request at `protocol_state=RCPT`:
+//! Rules, for a request at `protocol_state=RCPT` whose recipient has a domain
+//! (a bare local name such as `postmaster` is left to Postfix):
 //! * **inbound** (the recipient is in one of our own domains), unless the
 //!   client authenticated (`sasl_username`): the sender's domain must be in
 //!   the liste blanche (`P101`); the session must be TLS (`P102`); Postfix
@@ -180,7 +181,7 @@ pub struct Policy {
     settings: Settings,
     /// Domain key → the CN keys of the DNs listed for it.
     listed: HashMap<String, Vec<String>>,
-    /// CN key → how many domains list it (for P104 vs P105).
+    /// Every listed CN key (P104, listed elsewhere, vs P105, listed nowhere).
     cns: HashSet<String>,
     space: TrustSpace,
     entries: usize,
@@ -256,7 +257,12 @@ impl Policy {
         if request.protocol_state() != Some("RCPT") || recipient.is_empty() {
             return Decision::pass(Rule::NotApplicable);
         }
-        let recipient_domain = recipient.rsplit_once('@').map_or("", |(_, d)| d);
+        // A recipient without a domain is a local name that Postfix resolves
+        // itself (`RCPT TO:<postmaster>`, which RFC 5321 §4.5.1 requires to
+        // be accepted): no opinion.
+        let Some((_, recipient_domain)) = recipient.rsplit_once('@') else {
+            return Decision::pass(Rule::NotApplicable);
+        };
         let Ok(rcpt_key) = domain_key(recipient_domain) else {
             return refuse(
                 Rule::Outbound,

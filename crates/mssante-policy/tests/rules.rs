@@ -133,6 +133,10 @@ fn other_events_get_no_opinion_and_bad_requests_a_temporary_refusal() {
     r.insert("recipient", "x@gmail.example").unwrap();
     let d = decide(&r);
     assert_eq!((d.rule, d.action.verb()), (Rule::NotApplicable, Verb::Dunno));
+    let postmaster = request(&[("sender", "x@gmail.example"), ("recipient", "postmaster")]);
+    assert_eq!((decide(&postmaster).rule, decide(&postmaster).code), (Rule::NotApplicable, None));
+    let empty_domain = request(&[("sender", "x@gmail.example"), ("recipient", "x@")]);
+    assert_eq!(code(&empty_domain), Some("P201"), "an empty domain is in no liste blanche");
     let no_rcpt = request(&[("sender", "a@b.example")]);
     assert_eq!(decide(&no_rcpt).action.verb(), Verb::Dunno);
     let other = Request::new().with("request", "junk").unwrap();
