@@ -31,6 +31,9 @@ for c in "${crates[@]}"; do
     patch+=(--config "patch.crates-io.$c.path=\"$out/$c-$version\"")
 done
 export CARGO_TARGET_DIR="$root/target/package-tests"
+# Same here: an older build of one of our crates under the same version can be
+# picked up by a doc test (seen on a rerun: `stable_codes` not found).
+rm -rf "$CARGO_TARGET_DIR"/debug/deps/*mssante* "$CARGO_TARGET_DIR"/debug/.fingerprint/mssante*
 for c in "${crates[@]}"; do
     echo "--- tests of the packaged $c"
     cp "$root/Cargo.lock" "$out/$c-$version/Cargo.lock"
