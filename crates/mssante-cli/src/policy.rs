@@ -65,11 +65,16 @@ pub(crate) fn serve(a: &ServeArgs) -> anyhow::Result<u8> {
     // for the clinical lane (which this rule never defers).
     let per_minute = a.bulk_per_minute.clamp(1, u32::MAX - 1);
     let budget = Budget::new(2, per_minute + 1, 1, 1).context("--bulk-per-minute")?;
-    let settings = Settings::new(&a.own_domains)?
+    let mut settings = Settings::new(&a.own_domains)?
         .bulk_senders(bulk)
         .budgets(Budgets::new(budget))
-        .issuers(&a.issuer_cn)
         .mode(if a.dry_run { Mode::DryRun } else { Mode::Enforce });
+    if !a.issuer_cn.is_empty() {
+        if a.issuer_cn.iter().any(|cn| cn.trim().is_empty()) {
+            anyhow::bail!("--issuer-cn: an empty CN");
+        }
+        settings = settings.issuers(&a.issuer_cn);
+    }
     let policy = Policy::new(&lb, settings);
     let config = Config {
         max_request_bytes: capped("--max-request-bytes", a.max_request_bytes.max(64), MAX_REQUEST_CAP),

@@ -178,6 +178,7 @@ fn serve_refuses_to_start_without_a_usable_configuration() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--liste-blanche", "/nonexistent.xml", "--own-domains", "a.fr"], "/nonexistent.xml"),
         (vec!["--liste-blanche", p, "--own-domains", "xn--a.fr"], "own domain"),
+        (vec!["--liste-blanche", p, "--own-domains", "a.fr", "--issuer-cn", " "], "an empty CN"),
         (
             vec!["--liste-blanche", p, "--own-domains", "a.fr", "--bulk-senders", "/nonexistent-bulk"],
             "/nonexistent-bulk",

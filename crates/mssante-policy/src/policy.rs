@@ -121,7 +121,8 @@ pub struct Settings {
     own: HashSet<String>,
     bulk: BulkSenders,
     budgets: Budgets,
-    issuers: Vec<Dn>,
+    /// `None`: any issuer Postfix verified; `Some`: only these CNs.
+    issuers: Option<Vec<Dn>>,
     mode: Mode,
 }
 
@@ -137,13 +138,7 @@ impl Settings {
             })?;
             own.insert(key.into_owned());
         }
-        Ok(Settings {
-            own,
-            bulk: BulkSenders::new(),
-            budgets: Budgets::default(),
-            issuers: Vec::new(),
-            mode: Mode::Enforce,
-        })
+        Ok(Settings { own, bulk: BulkSenders::new(), budgets: Budgets::default(), issuers: None, mode: Mode::Enforce })
     }
 
     /// The bulk senders (mass alerts).
@@ -160,11 +155,13 @@ impl Settings {
         self
     }
 
-    /// The CNs of the CAs whose certificates are accepted inbound (the
-    /// IGC-Santé organisation CAs); empty (the default): any CA Postfix
-    /// verified.
+    /// Accepts inbound only certificates issued by CAs with these CNs (the
+    /// IGC-Santé organisation CAs). Without this call, any CA Postfix
+    /// verified; with it, only those given (an empty list or an empty CN
+    /// accepts none).
     pub fn issuers<S: AsRef<str>>(mut self, issuer_cns: impl IntoIterator<Item = S>) -> Settings {
-        self.issuers = issuer_cns.into_iter().filter_map(|cn| Dn::from_attributes([("CN", cn.as_ref())])).collect();
+        self.issuers =
+            Some(issuer_cns.into_iter().filter_map(|cn| Dn::from_attributes([("CN", cn.as_ref())])).collect());
         self
     }
 
@@ -310,10 +307,10 @@ impl Policy {
                 "certificat client IGC-Sante verifie requis / a verified IGC-Sante client certificate is required",
             );
         };
-        if !self.settings.issuers.is_empty() {
+        if let Some(issuers) = &self.settings.issuers {
             let issuer = request.ccert_issuer().unwrap_or_default();
-            let accepted = Dn::from_attributes([("CN", issuer.as_str())])
-                .is_some_and(|i| self.settings.issuers.iter().any(|a| a.same_cn(&i)));
+            let accepted =
+                Dn::from_attributes([("CN", issuer.as_str())]).is_some_and(|i| issuers.iter().any(|a| a.same_cn(&i)));
             if !accepted {
                 return refuse(
                     Rule::Inbound,

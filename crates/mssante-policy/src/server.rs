@@ -341,7 +341,12 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) -> Vec<JoinHandle<(
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let Ok(stream) = stream else {
+            // Out of descriptors or a connection reset before it was accepted:
+            // wait a little rather than spin.
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
         threads.retain(|t| !t.is_finished());
         if threads.len() >= shared.config.max_connections {
             shared.log(&EventLine {
@@ -404,6 +409,9 @@ fn read_block(reader: &mut impl BufRead, block: &mut Vec<u8>, limit: usize) -> i
 fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(shared.config.idle_timeout));
+    // A peer that sends requests and never reads the answers cannot hold the
+    // thread beyond the same delay.
+    let _ = stream.set_write_timeout(Some(shared.config.idle_timeout));
     let Ok(write_half) = stream.try_clone() else { return };
     let mut writer = write_half;
     let mut reader = BufReader::new(stream);

@@ -104,6 +104,9 @@ fn accepted_issuers_are_checked_when_set() {
         ("ccert_issuer", "Another+20CA"),
     ]);
     assert_eq!(p.decide(&other, &m, 0).code, Some(PolicyCode::IssuerNotAccepted));
+    // A list that names no usable CN accepts none, never any.
+    let none = Policy::new(&lb, Settings::new(["ch-exemple.mssante.fr"]).unwrap().issuers([""]));
+    assert_eq!(none.decide(&ok, &m, 0).code, Some(PolicyCode::IssuerNotAccepted));
 }
 
 #[test]
