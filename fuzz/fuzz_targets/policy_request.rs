@@ -1,6 +1,7 @@
 //! A Postfix policy request: never a panic; what parses renders to a request
 //! that parses to the same value; every decision's answer is one line that
-//! parses back to the same action; a response parser fed anything returns.
+//! parses back to the same action; the response parser and the bulk
+//! senders' file reader fed anything return.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mssante_bal::liste_blanche::ListeBlanche;
@@ -30,6 +31,9 @@ fn policy() -> &'static Policy {
 
 fuzz_target!(|data: &[u8]| {
     let _ = Action::parse_response(data);
+    if let Ok(senders) = BulkSenders::parse(&String::from_utf8_lossy(data)) {
+        let _ = senders.contains("alerte@dgs.mssante.fr");
+    }
     if let Ok(request) = Request::parse(data) {
         let text = request.to_string();
         assert_eq!(Request::parse(text.as_bytes()).unwrap(), request);

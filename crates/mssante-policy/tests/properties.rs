@@ -158,3 +158,38 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A bulk senders' file written from any addresses and `@domain`s, with
+    /// comments, blank lines and stray spaces, reads back to exactly them.
+    #[test]
+    fn bulk_senders_write_read(
+        addresses in prop::collection::btree_set("[a-z][a-z0-9.]{0,10}[a-z0-9]@[a-z]{1,10}\\.mssante\\.fr", 0..10),
+        domains in prop::collection::btree_set("[a-z]{1,10}\\.example", 0..5),
+        noise in prop::collection::vec(prop::sample::select(vec!["", "# commentaire", "   ", "\t# autre"]), 0..10),
+    ) {
+        prop_assume!(addresses.iter().all(|a| !a.contains("..") && !a.contains(".@")));
+        let mut lines: Vec<String> = addresses.iter().map(|a| format!("  {}  ", a.to_uppercase())).collect();
+        lines.extend(domains.iter().map(|d| format!("@{d}")));
+        for (i, n) in noise.iter().enumerate() {
+            lines.insert(i.min(lines.len()), (*n).to_owned());
+        }
+        let s = BulkSenders::parse(&lines.join("\n")).unwrap();
+        prop_assert_eq!(s.is_empty(), addresses.is_empty() && domains.is_empty());
+        for a in &addresses {
+            prop_assert!(s.contains(a));
+            let (local, domain) = a.split_once('@').unwrap();
+            let other = format!("{local}x@{domain}");
+            prop_assert_eq!(s.contains(&other), addresses.contains(&other), "only the addresses listed");
+        }
+        for d in &domains {
+            let anyone = format!("anyone@{d}");
+            prop_assert!(s.contains(&anyone));
+            let sub = format!("sub.{d}");
+            let below = format!("anyone@{sub}");
+            prop_assert_eq!(s.contains(&below), domains.contains(&sub), "never a suffix");
+        }
+    }
+}
