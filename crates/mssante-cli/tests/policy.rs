@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, run};
+use common::{bin, free_port, run};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
@@ -31,8 +31,15 @@ fn lb_file() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
+/// `mssante liste-blanche export PATH --format FORMAT EXTRA…`.
+fn run_export(path: &std::path::Path, format: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["liste-blanche", "export", path.to_str().unwrap(), "--format", format];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 fn export(path: &std::path::Path, format: &str) -> String {
-    let out = run(&["liste-blanche", "export", path.to_str().unwrap(), "--format", format]);
+    let out = run_export(path, format, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -62,7 +69,7 @@ fn tables_have_one_sorted_idna_line_per_domain_and_are_deterministic() {
         "medecin.mssante.fr secure match=bus.mailiz.example:proxysmtp.mailiz.example protocols=!SSLv2:!SSLv3:!TLSv1:!TLSv1.1"
     );
     assert_eq!(body(&export(&path, "postfix-recipient-access"))[3], "xn--hpital-nord-2eb.mssante.fr OK");
-    let out = run(&["liste-blanche", "export", path.to_str().unwrap(), "--format", "postfix-transport"]);
+    let out = run_export(&path, "postfix-transport", &[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 entrée"), "the malformed name is counted");
 }
 
@@ -70,37 +77,15 @@ fn tables_have_one_sorted_idna_line_per_domain_and_are_deterministic() {
 fn export_writes_a_file_in_one_step_and_refuses_a_bad_transport() {
     let (dir, path) = lb_file();
     let table = dir.path().join("transport");
-    let out = run(&[
-        "liste-blanche",
-        "export",
-        path.to_str().unwrap(),
-        "--format",
-        "postfix-transport",
-        "--transport",
-        "igc",
-        "-o",
-        table.to_str().unwrap(),
-    ]);
+    let out = run_export(&path, "postfix-transport", &["--transport", "igc", "-o", table.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(std::fs::read_to_string(&table).unwrap().contains("\nmedecin.mssante.fr igc:\n"));
     assert!(!dir.path().join("transport.mssante-tmp").exists());
-    let bad = run(&[
-        "liste-blanche",
-        "export",
-        path.to_str().unwrap(),
-        "--format",
-        "postfix-transport",
-        "--transport",
-        "a b:",
-    ]);
+    let bad = run_export(&path, "postfix-transport", &["--transport", "a b:"]);
     assert_eq!(bad.status.code(), Some(2));
-    let missing = run(&["liste-blanche", "export", "/nonexistent/lb.xml", "--format", "postfix-transport"]);
+    let missing = run_export(std::path::Path::new("/nonexistent/lb.xml"), "postfix-transport", &[]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/lb.xml"));
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn connect(port: u16) -> TcpStream {

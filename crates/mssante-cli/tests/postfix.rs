@@ -12,14 +12,14 @@
 
 mod common;
 
-use common::bin;
+use common::{bin, free_port};
 use mssante_bal::liste_blanche::ListeBlanche;
 use mssante_envelope::envelope::{Envelope, Recipient, ReversePath};
 use mssante_envelope::smtp::Delivery;
 use mssante_envelope::tls::test_pki::{Spec, Subject, TestCert, TestPki, liste_blanche};
 use mssante_envelope::tls::{Checker, Identity, TlsClient, Transport, TrustMaterial};
 use std::io::Read as _;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,10 +27,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const OWN: &str = "ch-exemple.mssante.fr";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn wait_for(port: u16, what: &str, log: &Path) {
     let start = Instant::now();

@@ -20,6 +20,13 @@ pub struct Status {
 }
 
 impl Status {
+    /// `5.7.1`: delivery not authorized (the policy's refusals).
+    pub const NOT_AUTHORIZED: Status = Status { class: 5, subject: 7, detail: 1 };
+    /// `4.7.1`: not authorized for now (a spent bulk budget).
+    pub const NOT_AUTHORIZED_NOW: Status = Status { class: 4, subject: 7, detail: 1 };
+    /// `4.3.5`: system incorrectly configured (an unreadable request).
+    pub const SYSTEM_CONFIGURATION: Status = Status { class: 4, subject: 3, detail: 5 };
+
     /// A status; `None` unless the class is 2, 4 or 5 and subject and detail
     /// are at most 999.
     pub fn new(class: u8, subject: u16, detail: u16) -> Option<Status> {

@@ -110,8 +110,12 @@ impl Decision {
     /// is never let through).
     pub fn protocol(code: PolicyCode, detail: &str) -> Decision {
         let text = format!("{code} requete illisible / unreadable policy request: {detail}");
-        let status = Status::new(4, 3, 5).unwrap_or_else(|| unreachable!("4.3.5 is a status"));
-        Decision { action: Action::defer_if_permit(status, &text), would: None, rule: Rule::Protocol, code: Some(code) }
+        Decision {
+            action: Action::defer_if_permit(Status::SYSTEM_CONFIGURATION, &text),
+            would: None,
+            rule: Rule::Protocol,
+            code: Some(code),
+        }
     }
 }
 
@@ -367,13 +371,12 @@ impl Policy {
             return Decision::pass(Rule::Bulk);
         }
         let mtas = destination.mtas().join(", ");
-        let status = Status::new(4, 7, 1).unwrap_or_else(|| unreachable!("4.7.1 is a status"));
         let text = format!(
             "{} envoi de masse differe, budget de l'operateur epuise / bulk mail deferred, the operator's budget is spent ({per_minute}/min towards {mtas})",
             PolicyCode::BulkBudgetSpent
         );
         Decision {
-            action: Action::defer_if_permit(status, &text),
+            action: Action::defer_if_permit(Status::NOT_AUTHORIZED_NOW, &text),
             would: None,
             rule: Rule::Bulk,
             code: Some(PolicyCode::BulkBudgetSpent),
@@ -382,6 +385,10 @@ impl Policy {
 }
 
 fn refuse(rule: Rule, code: PolicyCode, text: &str) -> Decision {
-    let status = Status::new(5, 7, 1).unwrap_or_else(|| unreachable!("5.7.1 is a status"));
-    Decision { action: Action::reject(status, &format!("{code} {text}")), would: None, rule, code: Some(code) }
+    Decision {
+        action: Action::reject(Status::NOT_AUTHORIZED, &format!("{code} {text}")),
+        would: None,
+        rule,
+        code: Some(code),
+    }
 }

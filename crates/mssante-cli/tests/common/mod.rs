@@ -18,3 +18,8 @@ pub fn data(name: &str) -> PathBuf {
 pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
 }
+
+/// A loopback port free a moment ago (for a server the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
