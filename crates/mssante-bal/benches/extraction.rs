@@ -110,7 +110,7 @@ fn main() {
     for other in [&p, &q] {
         assert_eq!(other.records_valid(), s.records_valid());
         assert_eq!(other.distinct_addresses, s.distinct_addresses);
-        assert_eq!(other.warnings.len(), s.warnings.len());
+        assert_eq!(other.warnings(), s.warnings());
     }
 
     let row = |name: &str, t: Duration| {
@@ -130,6 +130,6 @@ fn main() {
         "records {total}, PER {}, ORG {}, distinct {distinct}, warnings {}",
         by_type[0],
         by_type[1],
-        s.warnings.len()
+        s.warnings()
     );
 }

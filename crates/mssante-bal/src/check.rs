@@ -1,22 +1,24 @@
 //! Whole-file validation: every line ends up valid or rejected, with totals that
 //! add up.
 //!
-//! [`Checker::check_reader`] streams any [`Read`]; [`Checker::check_slice`] splits
-//! an in-memory file into chunks at line boundaries and checks them on several
-//! threads, giving the same [`Summary`] (positions included) as the streaming
-//! path.
+//! [`Checker::check_reader`] streams any [`Read`]; [`Checker::check_reader_parallel`]
+//! cuts a stream into blocks of whole lines checked on several threads, and
+//! [`Checker::check_slice`] splits an in-memory file: all give the same
+//! [`Summary`] (positions included).
 //!
-//! Memory is bounded whatever the input: one read buffer, the distinct-address
-//! counter's budget ([`crate::distinct`]) and the issue logs, which spill to a
-//! temporary file past [`DEFAULT_ISSUES_IN_MEMORY`] issues.
+//! Memory is bounded whatever the input: one read buffer (a few blocks in
+//! flight on the parallel path), the distinct-address counter's budget
+//! ([`crate::distinct`]) and the issue counts ([`crate::issues`]). The complete
+//! list of issues is never held: [`Checker::check_with`] hands each one to an
+//! [`IssueSink`] in file order.
 
 use crate::distinct::{DEFAULT_BUDGET, DistinctCounter};
-use crate::error::{Error, Issue, Position, Severity};
-pub use crate::issue_log::{DEFAULT_ISSUES_IN_MEMORY, IssueLog};
+use crate::error::{Code, Error, Issue, Position};
+pub use crate::issues::{DEFAULT_EXAMPLES, IssueCount, IssueSink, IssueTally};
 use crate::layout::{Format, Layout};
 use crate::model::bal::{Rules, validate};
 use crate::model::bal_type::BalType;
-use crate::reader::{Item, Reader, ReaderConfig, field_count_warning};
+use crate::reader::{Item, RawRecord, Reader, ReaderConfig, field_count_warning};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -26,15 +28,18 @@ use std::io::Read;
 pub struct Summary {
     valid: u64,
     rejected: u64,
+    errors: u64,
+    warnings: u64,
     /// Valid records per BAL type code.
     pub by_type: BTreeMap<String, u64>,
     /// Distinct addresses among valid records, compared case-insensitively.
     pub distinct_addresses: u64,
-    /// Every issue of the rejected records (each has at least one of severity
-    /// `error`; a rejected record's warnings are listed here too).
-    pub errors: IssueLog,
-    /// Issues of accepted records (all of severity `warning`).
-    pub warnings: IssueLog,
+    /// How many issues of each code, severity and column, sorted by them. Their
+    /// counts add up to [`Summary::errors`] + [`Summary::warnings`].
+    pub issue_counts: Vec<IssueCount>,
+    /// The first issues of each code (at most [`Checker::examples`] per code),
+    /// in file order.
+    pub examples: Vec<Issue>,
     /// Bytes read.
     pub bytes: u64,
     /// Whether the file started with a UTF-8 BOM.
@@ -65,6 +70,21 @@ impl Summary {
     pub fn physical_lines(&self) -> u64 {
         self.records_total() + 1
     }
+
+    /// Issues of severity error: each rejected record has at least one.
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// Issues of severity warning (of accepted and rejected records alike).
+    pub fn warnings(&self) -> u64 {
+        self.warnings
+    }
+
+    /// Every issue: what an [`IssueSink`] received.
+    pub fn issues_total(&self) -> u64 {
+        self.errors + self.warnings
+    }
 }
 
 /// The JSON of a summary: the derived totals as fields, then the rest.
@@ -72,7 +92,7 @@ impl Summary {
 impl serde::Serialize for Summary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Summary", 12)?;
+        let mut st = s.serialize_struct("Summary", 14)?;
         st.serialize_field("physical_lines", &self.physical_lines())?;
         st.serialize_field("records_total", &self.records_total())?;
         st.serialize_field("records_valid", &self.valid)?;
@@ -81,6 +101,8 @@ impl serde::Serialize for Summary {
         st.serialize_field("distinct_addresses", &self.distinct_addresses)?;
         st.serialize_field("errors", &self.errors)?;
         st.serialize_field("warnings", &self.warnings)?;
+        st.serialize_field("issue_counts", &self.issue_counts)?;
+        st.serialize_field("examples", &self.examples)?;
         st.serialize_field("bytes", &self.bytes)?;
         st.serialize_field("bom", &self.bom)?;
         st.serialize_field("missing_optional_columns", &self.missing_optional_columns)?;
@@ -96,30 +118,38 @@ struct Tally {
     known: [u64; 4],
     unknown: BTreeMap<String, u64>,
     distinct: DistinctCounter,
-    errors: IssueLog,
-    warnings: IssueLog,
+    issues: IssueTally,
+    /// Every issue in order, when a sink wants them.
+    kept: Option<Vec<Issue>>,
     scratch: Vec<Issue>,
 }
 
 impl Tally {
-    fn new(c: &Checker) -> Self {
+    fn new(c: &Checker, keep: bool) -> Self {
         Tally {
             valid: 0,
             rejected: 0,
             known: [0; 4],
             unknown: BTreeMap::new(),
             distinct: DistinctCounter::with_budget(c.distinct_budget),
-            errors: IssueLog::with_limit(c.issues_in_memory),
-            warnings: IssueLog::with_limit(c.issues_in_memory),
+            issues: IssueTally::new(c.examples),
+            kept: keep.then(Vec::new),
             scratch: Vec::new(),
         }
     }
 
-    fn item(&mut self, item: Item<'_>, format: Format, rules: &Rules) -> Result<(), Error> {
+    fn note(&mut self, issue: Issue) {
+        self.issues.add(&issue);
+        if let Some(k) = &mut self.kept {
+            k.push(issue);
+        }
+    }
+
+    fn item(&mut self, item: Item<'_>, format: Format, rules: &Rules) {
         let rec = match item {
             Item::Rejected(issue) => {
                 self.rejected += 1;
-                return self.errors.push(issue);
+                return self.note(issue);
             }
             Item::Record(rec) => rec,
         };
@@ -127,7 +157,9 @@ impl Tally {
         if rec.field_count_mismatch {
             self.scratch.push(field_count_warning(&rec));
         }
-        match validate(&rec, format, rules, rec.position, &mut self.scratch) {
+        let typed = validate(&rec, format, rules, rec.position, &mut self.scratch);
+        quoted_fields(&rec, &mut self.scratch);
+        match typed {
             Some(t) => {
                 self.valid += 1;
                 match t.bal_type {
@@ -138,50 +170,36 @@ impl Tally {
                     BalType::Unknown(code) => *self.unknown.entry(code.into_owned()).or_default() += 1,
                 }
                 self.distinct.add_address(t.address.as_str());
-                for i in self.scratch.drain(..) {
-                    debug_assert_eq!(i.severity, Severity::Warning);
-                    self.warnings.push(i)?;
-                }
             }
-            None => {
-                self.rejected += 1;
-                for i in self.scratch.drain(..) {
-                    self.errors.push(i)?;
-                }
+            None => self.rejected += 1,
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for i in scratch.drain(..) {
+            self.note(i);
+        }
+        self.scratch = scratch;
+    }
+
+    /// Hands the kept issues to `sink`.
+    fn drain_into(&mut self, sink: &mut dyn IssueSink) -> Result<(), Error> {
+        if let Some(k) = &mut self.kept {
+            for i in k.drain(..) {
+                sink.issue(&i)?;
             }
         }
         Ok(())
     }
 
-    /// Merges a tally whose positions count lines from 0: `line_offset` lines
-    /// come before it.
-    fn merge_shifted(&mut self, other: Tally, line_offset: u64) -> Result<(), Error> {
-        if line_offset == 0 {
-            return self.merge(other);
-        }
-        let Tally { valid, rejected, known, unknown, distinct, errors, warnings, scratch } = other;
-        let mut shifted = Tally {
-            valid,
-            rejected,
-            known,
-            unknown,
-            distinct,
-            errors: IssueLog::with_limit(self.errors.limit),
-            warnings: IssueLog::with_limit(self.warnings.limit),
-            scratch,
-        };
-        for (src, dst) in [(&errors, &mut shifted.errors), (&warnings, &mut shifted.warnings)] {
-            src.try_for_each(|i| {
-                let mut i = i.clone();
+    /// Merges the tally of a later chunk whose positions count lines from 0:
+    /// `line_offset` lines come before it. Its issues go to `sink`.
+    fn merge_after(&mut self, mut other: Tally, line_offset: u64, sink: &mut dyn IssueSink) -> Result<(), Error> {
+        if let Some(k) = &mut other.kept {
+            for mut i in k.drain(..) {
                 i.position.line += line_offset;
-                i.position.record = i.position.line - 1;
-                dst.push(i)
-            })?;
+                i.position.record = i.position.line.saturating_sub(1);
+                sink.issue(&i)?;
+            }
         }
-        self.merge(shifted)
-    }
-
-    fn merge(&mut self, other: Tally) -> Result<(), Error> {
         self.valid += other.valid;
         self.rejected += other.rejected;
         for (a, b) in self.known.iter_mut().zip(other.known) {
@@ -191,8 +209,8 @@ impl Tally {
             *self.unknown.entry(k).or_default() += v;
         }
         self.distinct.merge(other.distinct);
-        self.errors.append(other.errors)?;
-        self.warnings.append(other.warnings)
+        self.issues.merge_after(other.issues, line_offset);
+        Ok(())
     }
 
     fn finish(self, layout: &Layout, bytes: u64, bom: bool) -> Result<Summary, Error> {
@@ -203,18 +221,48 @@ impl Tally {
             }
         }
         let distinct_addresses = self.distinct.count().map_err(|source| Error::Io { byte: bytes, source })?;
+        let (errors, warnings) = (self.issues.errors(), self.issues.warnings());
+        let (issue_counts, examples) = self.issues.finish();
         Ok(Summary {
             valid: self.valid,
             rejected: self.rejected,
+            errors,
+            warnings,
             by_type,
             distinct_addresses,
-            errors: self.errors,
-            warnings: self.warnings,
+            issue_counts,
+            examples,
             bytes,
             bom,
             missing_optional_columns: layout.missing_optional().iter().map(|c| c.name()).collect(),
             unknown_columns: layout.unknown_columns().into_iter().map(str::to_owned).collect(),
         })
+    }
+}
+
+/// `W237` for each field that looks CSV-quoted (`"…"`): the format has no
+/// quoting, so the quotes are data and the value is kept as is.
+fn quoted_fields(rec: &RawRecord<'_>, out: &mut Vec<Issue>) {
+    if memchr::memchr(b'"', rec.line().as_bytes()).is_none() {
+        return;
+    }
+    for (i, f) in rec.iter().enumerate() {
+        if f.len() >= 2 && f.starts_with('"') && f.ends_with('"') {
+            let column = rec.layout().name(i).unwrap_or("");
+            // A long value is shown by its start.
+            let shown = match f.char_indices().nth(48) {
+                Some((end, _)) => format!("{:?}…", &f[..end]),
+                None => format!("{f:?}"),
+            };
+            out.push(
+                Issue::warning(
+                    Code::FieldQuoted,
+                    rec.position,
+                    format!("value {shown} looks CSV-quoted; the format has no quoting, the quotes are kept as data"),
+                )
+                .at_column(column),
+            );
+        }
     }
 }
 
@@ -225,18 +273,19 @@ pub struct Checker {
     rules: Rules,
     config: ReaderConfig,
     distinct_budget: usize,
-    issues_in_memory: usize,
+    examples: usize,
 }
 
 impl Checker {
-    /// A checker with default reader settings and memory budgets.
+    /// A checker with default reader settings, memory budget and
+    /// [`DEFAULT_EXAMPLES`] examples per code.
     pub fn new(format: Format, rules: Rules) -> Self {
         Checker {
             format,
             rules,
             config: ReaderConfig::default(),
             distinct_budget: DEFAULT_BUDGET,
-            issues_in_memory: DEFAULT_ISSUES_IN_MEMORY,
+            examples: DEFAULT_EXAMPLES,
         }
     }
 
@@ -246,24 +295,58 @@ impl Checker {
         self
     }
 
-    /// Sets the memory budgets: fingerprints for the distinct count, issues per log.
-    pub fn memory(mut self, distinct_budget: usize, issues_in_memory: usize) -> Self {
+    /// Sets the memory budget of the distinct-address counter (fingerprints).
+    pub fn memory(mut self, distinct_budget: usize) -> Self {
         self.distinct_budget = distinct_budget;
-        self.issues_in_memory = issues_in_memory;
+        self
+    }
+
+    /// Sets how many examples of each code the summary keeps.
+    pub fn examples(mut self, per_code: usize) -> Self {
+        self.examples = per_code;
         self
     }
 
     /// Checks a stream.
     pub fn check_reader<R: Read>(&self, r: R) -> Result<Summary, Error> {
-        self.check_reader_with_progress(r, |_| {})
+        self.check_with(r, 1, &mut |_| {}, &mut ())
     }
 
     /// Checks a stream, calling `progress(bytes_read)` now and then.
     pub fn check_reader_with_progress<R: Read>(&self, r: R, mut progress: impl FnMut(u64)) -> Result<Summary, Error> {
+        self.check_with(r, 1, &mut progress, &mut ())
+    }
+
+    /// Checks a stream on `threads` threads (1: on the calling thread, see
+    /// [`Checker::check_reader_parallel`] beyond), calling `progress(bytes_read)`
+    /// now and then and handing every issue to `sink` in file order. The
+    /// summary's [`Summary::issues_total`] is the number of issues `sink` got.
+    ///
+    /// ```
+    /// use mssante_bal::{check::Checker, Format, Issue, Rules};
+    /// let file = format!("{}\nPER|bad|8|10000000009|810000000009{}\n", Format::Extraction.header(), "|".repeat(26));
+    /// let mut all: Vec<Issue> = Vec::new();
+    /// let s = Checker::new(Format::Extraction, Rules::default())
+    ///     .check_with(file.as_bytes(), 2, &mut |_| {}, &mut |i: &Issue| { all.push(i.clone()); Ok(()) })
+    ///     .unwrap();
+    /// assert_eq!(s.issues_total(), all.len() as u64);
+    /// assert_eq!(all[0].code.as_str(), "E203");
+    /// ```
+    pub fn check_with<R: Read>(
+        &self,
+        r: R,
+        threads: usize,
+        progress: &mut dyn FnMut(u64),
+        sink: &mut dyn IssueSink,
+    ) -> Result<Summary, Error> {
+        if threads > 1 {
+            return self.parallel(r, threads, progress, sink);
+        }
         let mut reader = Reader::with_config(r, self.format, self.config)?;
-        let mut tally = Tally::new(self);
+        let mut tally = Tally::new(self, sink.wants_issues());
         while let Some(item) = reader.next_item()? {
-            tally.item(item, self.format, &self.rules)?;
+            tally.item(item, self.format, &self.rules);
+            tally.drain_into(sink)?;
             if (tally.valid + tally.rejected).is_multiple_of(65_536) {
                 progress(reader.bytes_read());
             }
@@ -278,20 +361,31 @@ impl Checker {
     /// input order. Memory stays bounded (a few blocks in flight). Gives the same
     /// summary as [`Checker::check_reader`].
     pub fn check_reader_parallel<R: Read>(&self, r: R, threads: usize) -> Result<Summary, Error> {
-        self.check_reader_parallel_with_progress(r, threads, |_| {})
+        self.parallel(r, threads, &mut |_| {}, &mut ())
     }
 
     /// [`Checker::check_reader_parallel`] calling `progress(bytes_read)` per block.
     pub fn check_reader_parallel_with_progress<R: Read>(
         &self,
-        mut r: R,
+        r: R,
         threads: usize,
         mut progress: impl FnMut(u64),
+    ) -> Result<Summary, Error> {
+        self.parallel(r, threads, &mut progress, &mut ())
+    }
+
+    fn parallel<R: Read>(
+        &self,
+        mut r: R,
+        threads: usize,
+        progress: &mut dyn FnMut(u64),
+        sink: &mut dyn IssueSink,
     ) -> Result<Summary, Error> {
         use std::sync::mpsc::{channel, sync_channel};
         use std::sync::{Arc, Mutex};
 
-        let threads = threads.max(1);
+        let threads = threads.clamp(1, MAX_THREADS);
+        let keep = sink.wants_issues();
         let max = self.config.max_line_len;
         // A block always holds a whole line of the maximum length.
         let block_size = BLOCK.max(max.saturating_add(2));
@@ -330,7 +424,7 @@ impl Checker {
                             Err(_) => return,
                         };
                         let Ok((index, job)) = job else { return };
-                        let result = self.run_job(job, &layout);
+                        let result = self.run_job(job, &layout, keep);
                         if res_tx.send((index, result)).is_err() {
                             return;
                         }
@@ -338,7 +432,7 @@ impl Checker {
                 });
             }
             drop(res_tx);
-            let mut total = Tally::new(self);
+            let mut total = Tally::new(self, false);
             let mut lines_before = 1u64; // the header
             let mut waiting = BTreeMap::new();
             let mut next = 0usize;
@@ -346,12 +440,13 @@ impl Checker {
             let mut absorb = |res: (usize, Result<(Tally, u64), Error>),
                               total: &mut Tally,
                               next: &mut usize,
-                              lines_before: &mut u64|
+                              lines_before: &mut u64,
+                              sink: &mut dyn IssueSink|
              -> Result<(), Error> {
                 waiting.insert(res.0, res.1);
                 while let Some(r) = waiting.remove(next) {
                     let (t, lines) = r?;
-                    total.merge_shifted(t, *lines_before)?;
+                    total.merge_after(t, *lines_before, sink)?;
                     *lines_before += lines;
                     *next += 1;
                 }
@@ -392,13 +487,13 @@ impl Checker {
                 sent += 1;
                 progress(offset);
                 while let Ok(res) = res_rx.try_recv() {
-                    absorb(res, &mut total, &mut next, &mut lines_before)?;
+                    absorb(res, &mut total, &mut next, &mut lines_before, sink)?;
                 }
             }
             drop(job_tx);
             while next < sent {
                 match res_rx.recv() {
-                    Ok(res) => absorb(res, &mut total, &mut next, &mut lines_before)?,
+                    Ok(res) => absorb(res, &mut total, &mut next, &mut lines_before, sink)?,
                     Err(_) => break,
                 }
             }
@@ -406,14 +501,14 @@ impl Checker {
         })
     }
 
-    fn run_job(&self, job: Job, layout: &Layout) -> Result<(Tally, u64), Error> {
-        let mut t = Tally::new(self);
+    fn run_job(&self, job: Job, layout: &Layout, keep: bool) -> Result<(Tally, u64), Error> {
+        let mut t = Tally::new(self, keep);
         match job {
             Job::Block(block, byte) => {
                 let mut r =
                     Reader::from_block(block, layout.clone(), self.config, Position { byte, line: 0, record: 0 });
                 while let Some(item) = r.next_item()? {
-                    t.item(item, self.format, &self.rules)?;
+                    t.item(item, self.format, &self.rules);
                 }
                 Ok((t, r.lines_read()))
             }
@@ -424,7 +519,7 @@ impl Checker {
                     format!("line of {len} bytes is longer than the maximum of {max}"),
                 );
                 t.rejected += 1;
-                t.errors.push(issue)?;
+                t.note(issue);
                 Ok((t, 1))
             }
         }
@@ -438,7 +533,7 @@ impl Checker {
         let bom = head.had_bom();
         let body_start = usize::try_from(head.bytes_read()).unwrap_or(data.len()).min(data.len());
         drop(head);
-        let bounds = split_at_lines(data, body_start, threads.max(1));
+        let bounds = split_at_lines(data, body_start, threads.clamp(1, MAX_THREADS));
         let chunks: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
         // Phase 1: count lines per chunk so that every chunk knows its first line.
         let counts: Vec<u64> = std::thread::scope(|s| {
@@ -463,9 +558,9 @@ impl Checker {
                     let layout = layout.clone();
                     s.spawn(move || -> Result<Tally, Error> {
                         let mut r = Reader::headless(&data[a..b], layout, self.config, start);
-                        let mut t = Tally::new(self);
+                        let mut t = Tally::new(self, false);
                         while let Some(item) = r.next_item()? {
-                            t.item(item, self.format, &self.rules)?;
+                            t.item(item, self.format, &self.rules);
                         }
                         Ok(t)
                     })
@@ -473,13 +568,18 @@ impl Checker {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::NoHeader))).collect()
         });
-        let mut total = Tally::new(self);
+        let mut total = Tally::new(self, false);
         for r in results {
-            total.merge(r?)?;
+            // Positions are absolute already.
+            total.merge_after(r?, 0, &mut ())?;
         }
         total.finish(&layout, data.len() as u64, bom)
     }
 }
+
+/// Most threads a check starts, whatever it is asked: beyond the machine's
+/// parallelism threads only cost memory (a block each in flight).
+pub const MAX_THREADS: usize = 256;
 
 /// Size of the blocks handed to worker threads.
 const BLOCK: usize = 2 * 1024 * 1024;

@@ -6,6 +6,13 @@
 //! the same key repeats. Lines that cannot be read as records (see
 //! [`crate::reader`]) are counted apart and not compared.
 //!
+//! [`diff_streaming`] compares two files of any size in bounded memory: it
+//! reads the old file twice and the new file once (each source is opened again
+//! for the second read: a file, a ZIP entry), keeps a compact index of the old
+//! file (48 bytes a record), and the texts it needs later in a spool that goes
+//! to a temporary file past its budget. [`diff`] is the in-memory convenience
+//! over it; both give the same result.
+//!
 //! ```
 //! use mssante_bal::{diff::diff, Format};
 //! let h = Format::Extraction.header();
@@ -17,12 +24,15 @@
 //! assert_eq!(d.changes.iter().find(|c| c.kind == mssante_bal::diff::ChangeKind::Changed).unwrap().fields, ["Adresse BAL", "Service de rattachement"]);
 //! ```
 
-use crate::distinct::hash_key;
+use crate::distinct::{Fingerprint, hash_key};
 use crate::error::Error;
 use crate::layout::{Column, Format, Layout, Slot};
-use crate::reader::{Item, RawRecord, Reader};
+use crate::reader::{Item, RawRecord, Reader, ReaderConfig};
+use crate::spool::{Span, Spool};
 use mssante_types::identity::{address_domain_key, address_key};
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::Read;
 
 /// What happened to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +113,29 @@ fn key_fp(rec: &RawRecord<'_>) -> u128 {
     hash_key(k.as_bytes())
 }
 
+/// A hash of a record's values by column identity, whatever the column order:
+/// the sum of one fingerprint per non-empty (column, value). Two records with
+/// the same values (a column absent from one header reads as empty) have the
+/// same hash.
+fn content_hash(layout: &Layout, rec: &RawRecord<'_>) -> u128 {
+    let mut sum = 0u128;
+    for (i, v) in rec.iter().enumerate() {
+        if v.is_empty() {
+            continue;
+        }
+        let id: u64 = match layout.slot(i) {
+            Some(Slot::Known(c)) => *c as u64,
+            Some(Slot::Unknown) => (hash_key(layout.name(i).unwrap_or("").as_bytes()) as u64) | (1 << 63),
+            None => continue,
+        };
+        let mut f = Fingerprint::new();
+        f.write(&id.to_le_bytes());
+        f.write(v.as_bytes());
+        sum = sum.wrapping_add(f.finish());
+    }
+    sum
+}
+
 fn domain_of(address: &str) -> String {
     address_domain_key(address).into_owned()
 }
@@ -128,32 +161,302 @@ enum ColumnKey<'a> {
     Other(&'a str),
 }
 
-/// Compares two in-memory files.
-pub fn diff(old: &[u8], new: &[u8], format: Format) -> Result<Diff, Error> {
-    let mut d = Diff::default();
-    // Index the old file: key + occurrence -> (line text, line number).
-    let mut old_reader = Reader::new(old, format)?;
-    let old_layout = old_reader.layout().clone();
-    let mut index: HashMap<(u128, u32), (String, u64, bool)> = HashMap::new();
-    let mut occ: HashMap<u128, u32> = HashMap::new();
-    let mut order: Vec<(u128, u32)> = Vec::new();
-    while let Some(item) = old_reader.next_item()? {
-        match item {
-            Item::Rejected(_) => d.old_unreadable += 1,
-            Item::Record(rec) => {
-                let fp = key_fp(&rec);
-                let n = occ.entry(fp).or_default();
-                let k = (fp, *n);
-                *n += 1;
-                index.insert(k, (rec.line().to_owned(), rec.position.line, false));
-                order.push(k);
+/// The columns whose value differs between two lines (new header spelling).
+fn changed_fields(old_layout: &Layout, old: &str, new_layout: &Layout, new: &str) -> Vec<String> {
+    let mut a = values(old_layout, old);
+    let mut b = values(new_layout, new);
+    a.sort();
+    b.sort();
+    let mut fields = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (col, va, vb) = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                i += 1;
+                j += 1;
+                (x.0, x.1, y.1)
             }
+            (Some(x), Some(y)) if x.0 < y.0 => {
+                i += 1;
+                (x.0, x.1, "")
+            }
+            (Some(x), None) => {
+                i += 1;
+                (x.0, x.1, "")
+            }
+            (_, Some(y)) => {
+                j += 1;
+                (y.0, "", y.1)
+            }
+            (None, None) => break,
+        };
+        if va != vb {
+            fields.push(match col {
+                ColumnKey::Known(c) => new_layout.column_name(c).to_owned(),
+                ColumnKey::Other(n) => n.to_owned(),
+            });
         }
     }
-    occ.clear();
-    let mut new_reader = Reader::new(new, format)?;
-    let new_layout = new_reader.layout().clone();
-    while let Some(item) = new_reader.next_item()? {
+    fields
+}
+
+/// Compares two in-memory files.
+pub fn diff(old: &[u8], new: &[u8], format: Format) -> Result<Diff, Error> {
+    diff_streaming(|| Ok(old), || Ok(new), format, &mut |_, _| {})?.into_diff()
+}
+
+/// Which read of [`diff_streaming`] a progress report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Indexing the old file.
+    IndexOld,
+    /// Comparing the new file with the index.
+    CompareNew,
+    /// Reading the old file again for the removed and changed rows.
+    RevisitOld,
+}
+
+/// One record of the old file in the index.
+#[derive(Clone, Copy)]
+struct OldRow {
+    key: u128,
+    content: u128,
+    line: u64,
+}
+
+/// A changed or added row, in new-file order.
+struct Pending {
+    new_line: u64,
+    /// 0 for an added row.
+    old_line: u64,
+    address: Span,
+    /// The new line's text, for a changed row until its fields are known.
+    text: Option<Span>,
+    /// The changed columns, `|`-separated (a header name has no `|`).
+    fields: Option<Span>,
+}
+
+/// Memory the spools of a streaming diff hold before they go to disk.
+const SPOOL_BUDGET: usize = 16 << 20;
+
+/// The result of [`diff_streaming`]: the counts, and the changes read back
+/// from its spool one at a time ([`DiffStream::try_for_each_change`]).
+pub struct DiffStream {
+    /// Rows only in the new file.
+    pub added: u64,
+    /// Rows only in the old file.
+    pub removed: u64,
+    /// Rows in both with different values.
+    pub changed: u64,
+    /// Rows in both with the same values.
+    pub unchanged: u64,
+    /// Lines of the old file that are not records (not compared).
+    pub old_unreadable: u64,
+    /// Lines of the new file that are not records (not compared).
+    pub new_unreadable: u64,
+    /// Counts per domain (lower case), for domains with a difference.
+    pub by_domain: BTreeMap<String, DomainCounts>,
+    pending: Vec<Pending>,
+    /// Removed rows: old line and address, in old-file order.
+    gone: Vec<(u64, Span)>,
+    spool: RefCell<Spool>,
+}
+
+impl std::fmt::Debug for DiffStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiffStream")
+            .field("added", &self.added)
+            .field("removed", &self.removed)
+            .field("changed", &self.changed)
+            .field("unchanged", &self.unchanged)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_err(source: std::io::Error) -> Error {
+    Error::Io { byte: 0, source }
+}
+
+fn text(spool: &mut Spool, span: Span, buf: &mut Vec<u8>) -> Result<String, Error> {
+    spool.get(span, buf).map_err(io_err)?;
+    Ok(String::from_utf8_lossy(buf).into_owned())
+}
+
+impl DiffStream {
+    /// Visits every differing row: changed and added in new-file order, then
+    /// removed in old-file order (the order of [`Diff::changes`]).
+    pub fn try_for_each_change<E: From<Error>>(&self, mut f: impl FnMut(Change) -> Result<(), E>) -> Result<(), E> {
+        let mut spool = self.spool.borrow_mut();
+        let mut buf = Vec::new();
+        for p in &self.pending {
+            let address = text(&mut spool, p.address, &mut buf)?;
+            let change = match p.fields {
+                None => Change {
+                    kind: ChangeKind::Added,
+                    address,
+                    old_line: None,
+                    new_line: Some(p.new_line),
+                    fields: Vec::new(),
+                },
+                Some(span) => Change {
+                    kind: ChangeKind::Changed,
+                    address,
+                    old_line: Some(p.old_line),
+                    new_line: Some(p.new_line),
+                    fields: text(&mut spool, span, &mut buf)?.split('|').map(str::to_owned).collect(),
+                },
+            };
+            f(change)?;
+        }
+        for &(line, span) in &self.gone {
+            let address = text(&mut spool, span, &mut buf)?;
+            f(Change { kind: ChangeKind::Removed, address, old_line: Some(line), new_line: None, fields: Vec::new() })?;
+        }
+        Ok(())
+    }
+
+    /// Everything in memory: the [`Diff`].
+    pub fn into_diff(self) -> Result<Diff, Error> {
+        let mut changes = Vec::new();
+        self.try_for_each_change(|c| {
+            changes.push(c);
+            Ok::<(), Error>(())
+        })?;
+        Ok(Diff {
+            added: self.added,
+            removed: self.removed,
+            changed: self.changed,
+            unchanged: self.unchanged,
+            old_unreadable: self.old_unreadable,
+            new_unreadable: self.new_unreadable,
+            by_domain: self.by_domain,
+            changes,
+        })
+    }
+}
+
+/// The JSON of [`Diff`], the changes written one at a time.
+#[cfg(feature = "serde")]
+impl serde::Serialize for DiffStream {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+        struct Changes<'a>(&'a DiffStream);
+        impl serde::Serialize for Changes<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let n = self.0.added + self.0.removed + self.0.changed;
+                let mut seq = s.serialize_seq(usize::try_from(n).ok())?;
+                self.0
+                    .try_for_each_change(|c| seq.serialize_element(&c).map_err(Failed::Ser))
+                    .map_err(|e| match e {
+                        Failed::Ser(e) => e,
+                        Failed::Diff(e) => serde::ser::Error::custom(e),
+                    })?;
+                seq.end()
+            }
+        }
+        enum Failed<E> {
+            Ser(E),
+            Diff(Error),
+        }
+        impl<E> From<Error> for Failed<E> {
+            fn from(e: Error) -> Self {
+                Failed::Diff(e)
+            }
+        }
+        let mut st = s.serialize_struct("Diff", 8)?;
+        st.serialize_field("added", &self.added)?;
+        st.serialize_field("removed", &self.removed)?;
+        st.serialize_field("changed", &self.changed)?;
+        st.serialize_field("unchanged", &self.unchanged)?;
+        st.serialize_field("old_unreadable", &self.old_unreadable)?;
+        st.serialize_field("new_unreadable", &self.new_unreadable)?;
+        st.serialize_field("by_domain", &self.by_domain)?;
+        st.serialize_field("changes", &Changes(self))?;
+        st.end()
+    }
+}
+
+/// Compares two files of any size in bounded memory. `open_old` is called
+/// twice (the old file is read twice), `open_new` once; `progress(pass,
+/// bytes)` reports each read now and then.
+///
+/// ```
+/// use mssante_bal::{diff::{diff_streaming, ChangeKind}, Format};
+/// let h = Format::Extraction.header();
+/// let pad = "|".repeat(26);
+/// let old = format!("{h}\nPER|a@x.fr|8|10000000009|810000000009{pad}\n");
+/// let new = format!("{h}\nPER|b@x.fr|8|10000000017|810000000017{pad}\n");
+/// let d = diff_streaming(|| Ok(old.as_bytes()), || Ok(new.as_bytes()), Format::Extraction, &mut |_, _| {}).unwrap();
+/// assert_eq!((d.added, d.removed), (1, 1));
+/// let mut kinds = Vec::new();
+/// d.try_for_each_change(|c| { kinds.push(c.kind); Ok::<_, mssante_bal::Error>(()) }).unwrap();
+/// assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Removed]);
+/// ```
+pub fn diff_streaming<A: Read, B: Read>(
+    open_old: impl FnMut() -> Result<A, Error>,
+    open_new: impl FnMut() -> Result<B, Error>,
+    format: Format,
+    progress: &mut dyn FnMut(Pass, u64),
+) -> Result<DiffStream, Error> {
+    diff_in(SPOOL_BUDGET, open_old, open_new, format, progress)
+}
+
+fn diff_in<A: Read, B: Read>(
+    spool_budget: usize,
+    mut open_old: impl FnMut() -> Result<A, Error>,
+    mut open_new: impl FnMut() -> Result<B, Error>,
+    format: Format,
+    progress: &mut dyn FnMut(Pass, u64),
+) -> Result<DiffStream, Error> {
+    // Lines as long as the reader allows: a diff compares what is there.
+    let config = ReaderConfig { strict_field_count: true, ..ReaderConfig::default() };
+    let mut d = DiffStream {
+        added: 0,
+        removed: 0,
+        changed: 0,
+        unchanged: 0,
+        old_unreadable: 0,
+        new_unreadable: 0,
+        by_domain: BTreeMap::new(),
+        pending: Vec::new(),
+        gone: Vec::new(),
+        spool: RefCell::new(Spool::new(spool_budget)),
+    };
+    let spool = d.spool.get_mut();
+
+    // 1. Index the old file: key, content hash, line; sorted by key then line.
+    let mut r = Reader::with_config(open_old()?, format, config)?;
+    let old_layout = r.layout().clone();
+    let mut index: Vec<OldRow> = Vec::new();
+    while let Some(item) = r.next_item()? {
+        match item {
+            Item::Rejected(_) => d.old_unreadable += 1,
+            Item::Record(rec) => index.push(OldRow {
+                key: key_fp(&rec),
+                content: content_hash(&old_layout, &rec),
+                line: rec.position.line,
+            }),
+        }
+        if index.len().is_multiple_of(65_536) {
+            progress(Pass::IndexOld, r.bytes_read());
+        }
+    }
+    progress(Pass::IndexOld, r.bytes_read());
+    drop(r);
+    index.sort_unstable_by_key(|o| (o.key, o.line));
+    let mut matched = vec![false; index.len()];
+
+    // 2. The new file: the k-th row of a key matches the k-th row of that key
+    // in the old file (the first one not matched yet, in line order).
+    let mut r = Reader::with_config(open_new()?, format, config)?;
+    let new_layout = r.layout().clone();
+    let mut seen = 0u64;
+    loop {
+        seen += 1;
+        if seen.is_multiple_of(65_536) {
+            progress(Pass::CompareNew, r.bytes_read());
+        }
+        let Some(item) = r.next_item()? else { break };
         let rec = match item {
             Item::Rejected(_) => {
                 d.new_unreadable += 1;
@@ -161,93 +464,146 @@ pub fn diff(old: &[u8], new: &[u8], format: Format) -> Result<Diff, Error> {
             }
             Item::Record(rec) => rec,
         };
-        let fp = key_fp(&rec);
-        let n = occ.entry(fp).or_default();
-        let k = (fp, *n);
-        *n += 1;
-        let address = rec.field(Column::Address).to_owned();
-        match index.get_mut(&k) {
-            None => {
-                d.added += 1;
-                d.by_domain.entry(domain_of(&address)).or_default().added += 1;
-                d.changes.push(Change {
-                    kind: ChangeKind::Added,
-                    address,
-                    old_line: None,
-                    new_line: Some(rec.position.line),
-                    fields: Vec::new(),
+        let key = key_fp(&rec);
+        let from = index.partition_point(|o| o.key < key);
+        let hit = (from..index.len()).take_while(|&i| index[i].key == key).find(|&i| !matched[i]);
+        let address = rec.field(Column::Address);
+        match hit {
+            Some(i) => {
+                matched[i] = true;
+                if index[i].content == content_hash(&new_layout, &rec) {
+                    d.unchanged += 1;
+                    continue;
+                }
+                d.changed += 1;
+                d.by_domain.entry(domain_of(address)).or_default().changed += 1;
+                d.pending.push(Pending {
+                    new_line: rec.position.line,
+                    old_line: index[i].line,
+                    address: spool.put(address.as_bytes()).map_err(io_err)?,
+                    text: Some(spool.put(rec.line().as_bytes()).map_err(io_err)?),
+                    fields: None,
                 });
             }
-            Some((old_line, old_no, seen)) => {
-                *seen = true;
-                let mut a = values(&old_layout, old_line);
-                let mut b = values(&new_layout, rec.line());
-                a.sort();
-                b.sort();
-                let mut fields = Vec::new();
-                let (mut i, mut j) = (0, 0);
-                while i < a.len() || j < b.len() {
-                    let (ka, kb) = (a.get(i).map(|x| x.0), b.get(j).map(|x| x.0));
-                    let (col, va, vb) = match (ka, kb) {
-                        (Some(x), Some(y)) if x == y => {
-                            i += 1;
-                            j += 1;
-                            (x, a[i - 1].1, b[j - 1].1)
-                        }
-                        (Some(x), Some(y)) if x < y => {
-                            i += 1;
-                            (x, a[i - 1].1, "")
-                        }
-                        (Some(x), None) => {
-                            i += 1;
-                            (x, a[i - 1].1, "")
-                        }
-                        (_, Some(y)) => {
-                            j += 1;
-                            (y, "", b[j - 1].1)
-                        }
-                        (None, None) => break,
-                    };
-                    if va != vb {
-                        fields.push(match col {
-                            ColumnKey::Known(c) => new_layout.column_name(c).to_owned(),
-                            ColumnKey::Other(n) => n.to_owned(),
-                        });
-                    }
-                }
-                if fields.is_empty() {
-                    d.unchanged += 1;
-                } else {
-                    d.changed += 1;
-                    d.by_domain.entry(domain_of(&address)).or_default().changed += 1;
-                    d.changes.push(Change {
-                        kind: ChangeKind::Changed,
-                        address,
-                        old_line: Some(*old_no),
-                        new_line: Some(rec.position.line),
-                        fields,
-                    });
-                }
+            None => {
+                d.added += 1;
+                d.by_domain.entry(domain_of(address)).or_default().added += 1;
+                d.pending.push(Pending {
+                    new_line: rec.position.line,
+                    old_line: 0,
+                    address: spool.put(address.as_bytes()).map_err(io_err)?,
+                    text: None,
+                    fields: None,
+                });
             }
         }
     }
-    for k in order {
-        if let Some((line, no, false)) = index.remove(&k) {
-            let address = values(&old_layout, &line)
-                .into_iter()
-                .find(|(c, _)| *c == ColumnKey::Known(Column::Address))
-                .map(|(_, v)| v.to_owned())
-                .unwrap_or_default();
+    progress(Pass::CompareNew, r.bytes_read());
+    drop(r);
+
+    // 3. The old file again, for what only it holds: the removed rows'
+    // addresses and the changed rows' old values.
+    let mut gone_lines: Vec<u64> = index.iter().zip(&matched).filter(|(_, m)| !**m).map(|(o, _)| o.line).collect();
+    drop(index);
+    drop(matched);
+    gone_lines.sort_unstable();
+    let mut partners: Vec<(u64, usize)> =
+        d.pending.iter().enumerate().filter(|(_, p)| p.text.is_some()).map(|(i, p)| (p.old_line, i)).collect();
+    partners.sort_unstable();
+    if gone_lines.is_empty() && partners.is_empty() {
+        return Ok(d);
+    }
+    let mut r = Reader::with_config(open_old()?, format, config)?;
+    if *r.layout() != old_layout {
+        return Err(changed_underneath());
+    }
+    let (mut g, mut p) = (0usize, 0usize);
+    let mut buf = Vec::new();
+    while g < gone_lines.len() || p < partners.len() {
+        if r.lines_read().is_multiple_of(65_536) {
+            progress(Pass::RevisitOld, r.bytes_read());
+        }
+        let Some(item) = r.next_item()? else { return Err(changed_underneath()) };
+        let Item::Record(rec) = item else { continue };
+        let line = rec.position.line;
+        if gone_lines.get(g) == Some(&line) {
+            g += 1;
+            let address = rec.field(Column::Address);
             d.removed += 1;
-            d.by_domain.entry(domain_of(&address)).or_default().removed += 1;
-            d.changes.push(Change {
-                kind: ChangeKind::Removed,
-                address,
-                old_line: Some(no),
-                new_line: None,
-                fields: Vec::new(),
-            });
+            d.by_domain.entry(domain_of(address)).or_default().removed += 1;
+            d.gone.push((line, spool.put(address.as_bytes()).map_err(io_err)?));
+        }
+        while partners.get(p).is_some_and(|&(l, _)| l == line) {
+            let i = partners[p].1;
+            p += 1;
+            let Some(span) = d.pending[i].text.take() else { continue };
+            let new_text = text(spool, span, &mut buf)?;
+            let fields = changed_fields(&old_layout, rec.line(), &new_layout, &new_text);
+            if fields.is_empty() {
+                // Equal hashes make unchanged rows; different hashes with equal
+                // values mean the file changed between its two reads.
+                return Err(changed_underneath());
+            }
+            d.pending[i].fields = Some(spool.put(fields.join("|").as_bytes()).map_err(io_err)?);
         }
     }
+    progress(Pass::RevisitOld, r.bytes_read());
     Ok(d)
+}
+
+fn changed_underneath() -> Error {
+    Error::Io {
+        byte: 0,
+        source: std::io::Error::other("the old file changed between its two reads: compare stable copies"),
+    }
+}
+
+#[cfg(all(test, feature = "generate"))]
+mod tests {
+    use super::*;
+    use crate::generate::Generator;
+
+    #[test]
+    fn a_spool_on_disk_gives_the_same_changes() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        Generator::new(3, 3000).errors_per_million(20_000).write_extraction(&mut a).unwrap();
+        Generator::new(4, 3000).errors_per_million(20_000).write_extraction(&mut b).unwrap();
+        // Half the old rows, then the new file: rows removed, added and kept.
+        let cut = a.len() / 2 + memchr::memchr(b'\n', &a[a.len() / 2..]).unwrap() + 1;
+        let mut new = a[..cut].to_vec();
+        new.extend(b.split(|c| *c == b'\n').skip(1).flat_map(|l| l.iter().copied().chain([b'\n'])));
+        // Some kept rows change a value.
+        let new = String::from_utf8(new).unwrap().replacen("|C|Civil|", "|E|Étudiant|", 40).into_bytes();
+        let run = |budget| {
+            diff_in(budget, || Ok(&a[..]), || Ok(&new[..]), Format::Extraction, &mut |_, _| {})
+                .unwrap()
+                .into_diff()
+                .unwrap()
+        };
+        let (disk, mem) = (run(0), run(usize::MAX));
+        assert!(disk.added > 0 && disk.removed > 0 && disk.changed > 0, "{disk:?}");
+        assert_eq!(disk.changes, mem.changes);
+        assert_eq!((disk.added, disk.removed, disk.changed), (mem.added, mem.removed, mem.changed));
+    }
+
+    #[test]
+    fn an_old_file_that_changes_between_its_reads_is_an_error() {
+        let h = Format::Extraction.header();
+        let pad = "|".repeat(26);
+        let old = format!("{h}\nPER|a@x.fr|8|10000000009|810000000009{pad}\n");
+        let other = format!("{h}\n");
+        let new = format!("{h}\nPER|b@x.fr|8|10000000017|810000000017{pad}\n");
+        let mut reads = 0;
+        let e = diff_streaming(
+            || {
+                reads += 1;
+                Ok(if reads == 1 { old.as_bytes() } else { other.as_bytes() })
+            },
+            || Ok(new.as_bytes()),
+            Format::Extraction,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("changed between its two reads"), "{e}");
+    }
 }

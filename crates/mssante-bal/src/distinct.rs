@@ -49,25 +49,25 @@ fn fingerprint_ascii_lower(address: &str) -> u128 {
 }
 
 /// Two [`Mix`] hashes with different constants: a 128-bit fingerprint.
-struct Fingerprint {
+pub(crate) struct Fingerprint {
     a: Mix,
     b: Mix,
 }
 
 impl Fingerprint {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Fingerprint {
             a: Mix::new(0x9E37_79B9_7F4A_7C15, 0, 29),
             b: Mix::new(0xD6E8_FEB8_6659_FD93, 0x5851_F42D_4C95_7F2D, 31),
         }
     }
 
-    fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         self.a.write(bytes);
         self.b.write(bytes);
     }
 
-    fn finish(&self) -> u128 {
+    pub(crate) fn finish(&self) -> u128 {
         (u128::from(self.a.finish()) << 64) | u128::from(self.b.finish())
     }
 }

@@ -63,6 +63,14 @@ mssante_types::stable_codes! {
         XmlSyntax = "F007",
         /// A feed file name does not follow the pattern.
         FileName = "F008",
+        /// A ZIP archive cannot be read (not a ZIP, damaged, its entry a folder
+        /// or compressed with an unsupported method).
+        ZipUnreadable = "F009",
+        /// A ZIP archive holds zero or several entries; the published one holds
+        /// one `.txt`.
+        ZipEntries = "F010",
+        /// A ZIP entry is bigger than the stated limit (zip bomb).
+        ZipTooBig = "F011",
         /// A line does not have as many fields as the header.
         FieldCount = "E101",
         /// A line is not valid UTF-8.
@@ -126,6 +134,9 @@ mssante_types::stable_codes! {
         ResponsibleNotExpected = "W235",
         /// A person identifier type code is not one the directory uses for BALs.
         PersonIdTypeUnusual = "W236",
+        /// A field looks CSV-quoted (`"…"`): the format has no quoting, the
+        /// quotes are kept as data.
+        FieldQuoted = "W237",
         /// A liste blanche entry has no `Nom`.
         LbNameMissing = "L301",
         /// A liste blanche `Nom` is not a valid domain.
@@ -264,6 +275,28 @@ pub enum Error {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// A ZIP archive cannot be read.
+    #[error("unusable ZIP archive: {reason}")]
+    Zip {
+        /// Why.
+        reason: String,
+    },
+    /// A ZIP archive does not hold exactly one entry.
+    #[error("the ZIP archive holds {entries} entries; the published extraction holds exactly one .txt")]
+    ZipEntries {
+        /// How many it holds.
+        entries: usize,
+    },
+    /// A ZIP entry is declared bigger than the limit.
+    #[error("ZIP entry {entry:?} is {size} bytes uncompressed, over the limit of {max} (zip bomb?)")]
+    ZipTooBig {
+        /// The entry's name.
+        entry: String,
+        /// Its declared uncompressed size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
     /// A value handed to a writer cannot be written.
     #[error("cannot write field {column:?}: {reason}")]
     Unwritable {
@@ -286,6 +319,9 @@ impl Error {
             Error::DuplicateColumn { .. } => Code::DuplicateColumn,
             Error::Xml { .. } => Code::XmlSyntax,
             Error::FileName { .. } => Code::FileName,
+            Error::Zip { .. } => Code::ZipUnreadable,
+            Error::ZipEntries { .. } => Code::ZipEntries,
+            Error::ZipTooBig { .. } => Code::ZipTooBig,
         }
     }
 }

@@ -8,10 +8,13 @@
 //! * [`reader`] / [`writer`]: streaming, allocation-free reading of the public
 //!   extraction `Extraction_Correspondance_MSSante` and of the operator feed
 //!   (`docs/formats/bal-feed.md`), byte-exact writing;
-//! * [`check`]: whole-file validation with totals that always add up, and a
-//!   parallel variant over a byte slice;
+//! * [`check`]: whole-file validation with totals that always add up, on one
+//!   thread or several; [`issues`]: issues counted by code with examples, the
+//!   complete list streamed to an [`issues::IssueSink`];
 //! * [`feed`]: the feed file-name pattern; [`diff`]: BALs added, removed and
 //!   changed between two extractions;
+//! * `archive` (feature `zip`): the extraction as ANS publishes it, a ZIP
+//!   read without unpacking it first;
 //! * [`liste_blanche`]: the trust-space domain list (XML);
 //! * [`generate`]: deterministic synthetic files of any size.
 //!
@@ -27,12 +30,14 @@
 //! let summary = Checker::new(Format::Extraction, Rules::default()).check_reader(file.as_bytes()).unwrap();
 //! assert_eq!(summary.records_total(), 2);
 //! assert_eq!(summary.records_valid(), 1);
-//! assert_eq!(summary.errors.to_vec().unwrap()[0].position.line, 3);
+//! assert_eq!(summary.examples[0].position.line, 3);
 //! assert_eq!(summary.physical_lines(), 3);
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "zip")]
+pub mod archive;
 pub mod check;
 pub mod diff;
 pub mod distinct;
@@ -41,11 +46,12 @@ pub mod error;
 pub mod feed;
 #[cfg(feature = "generate")]
 pub mod generate;
-pub mod issue_log;
+pub mod issues;
 pub mod layout;
 pub mod lines;
 pub mod liste_blanche;
 pub mod model;
+mod spool;
 pub mod reader;
 pub mod writer;
 

@@ -2,7 +2,7 @@
 //! bytes, check digits against an independent computation.
 
 use mssante_bal::check::Checker;
-use mssante_bal::{
+use mssante_bal::{Issue, 
     Bal, BalBuilder, Column, Format, Item, Reader, ReaderConfig, Rpps, Rules, Siret, Terminator, Writer, luhn_is_valid,
 };
 use proptest::prelude::*;
@@ -221,20 +221,46 @@ proptest! {
         data.push(b'\n');
         data.extend_from_slice(&body);
         let config = ReaderConfig { max_line_len: max_line.max(data.iter().position(|b| *b == b'\n').unwrap_or(0)), strict_field_count: !lenient };
-        let checker = Checker::new(Format::Extraction, Rules::default()).reader_config(config).memory(1024, 3);
-        let a = checker.check_reader(&data[..]).unwrap();
+        let checker = Checker::new(Format::Extraction, Rules::default()).reader_config(config).memory(1024).examples(2);
+        let streamed = |threads: usize| {
+            let mut all: Vec<Issue> = Vec::new();
+            let s = checker.check_with(&data[..], threads, &mut |_| {}, &mut |i: &Issue| { all.push(i.clone()); Ok(()) }).unwrap();
+            (s, all)
+        };
+        let (a, issues) = streamed(1);
         let lines = 1 + body.split(|b| *b == b'\n').count() as u64 - u64::from(body.last() == Some(&b'\n') || body.is_empty());
         prop_assert_eq!(a.physical_lines(), lines);
-        let rejected_lines: std::collections::BTreeSet<u64> = a.errors.to_vec().unwrap().iter().map(|i| i.position.line).collect();
+        let rejected_lines: std::collections::BTreeSet<u64> = issues.iter().filter(|i| i.is_error()).map(|i| i.position.line).collect();
         prop_assert_eq!(rejected_lines.len() as u64, a.records_rejected());
+        // The counts are the stream's: in total, and per code, severity and column.
+        prop_assert_eq!(a.issues_total(), issues.len() as u64);
+        prop_assert_eq!(a.issue_counts.iter().map(|c| c.count).sum::<u64>(), issues.len() as u64);
+        for c in &a.issue_counts {
+            let n = issues.iter().filter(|i| i.code == c.code && i.severity == c.severity && i.column == c.column).count();
+            prop_assert_eq!(c.count, n as u64);
+        }
+        // The examples are the first two of each code, in file order.
+        let mut expected = Vec::new();
+        let mut per_code = std::collections::HashMap::new();
+        for i in &issues {
+            let n = per_code.entry(i.code).or_insert(0);
+            if *n < 2 {
+                *n += 1;
+                expected.push(i.clone());
+            }
+        }
+        prop_assert_eq!(&a.examples, &expected);
         for threads in [1, 2, 3] {
-            for b in [checker.check_slice(&data, threads).unwrap(), checker.check_reader_parallel(&data[..], threads).unwrap()] {
+            let (p, all) = streamed(threads.max(2));
+            prop_assert_eq!(&all, &issues);
+            for b in [checker.check_slice(&data, threads).unwrap(), checker.check_reader_parallel(&data[..], threads).unwrap(), p] {
                 prop_assert_eq!(b.records_total(), a.records_total());
                 prop_assert_eq!(b.records_valid(), a.records_valid());
                 prop_assert_eq!(&b.by_type, &a.by_type);
                 prop_assert_eq!(b.distinct_addresses, a.distinct_addresses);
-                prop_assert_eq!(b.errors.to_vec().unwrap(), a.errors.to_vec().unwrap());
-                prop_assert_eq!(b.warnings.to_vec().unwrap(), a.warnings.to_vec().unwrap());
+                prop_assert_eq!(&b.issue_counts, &a.issue_counts);
+                prop_assert_eq!(&b.examples, &a.examples);
+                prop_assert_eq!((b.errors(), b.warnings()), (a.errors(), a.warnings()));
             }
         }
     }

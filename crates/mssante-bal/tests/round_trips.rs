@@ -104,7 +104,7 @@ fn generator_is_deterministic_and_shaped_like_the_real_file() {
     let s = mssante_bal::check::Checker::new(Format::Extraction, mssante_bal::Rules::default())
         .check_reader(&a[..])
         .unwrap();
-    assert_eq!(s.records_valid(), 20_000, "{:?}", s.errors.first(3));
+    assert_eq!(s.records_valid(), 20_000, "{:?}", s.examples);
     let per = s.by_type["PER"] as f64 / 20_000.0;
     assert!((0.82..0.90).contains(&per), "PER share {per}");
     let dups = 20_000 - s.distinct_addresses;

@@ -1,0 +1,159 @@
+//! Issues at national scale: counted by code, severity and column, a few
+//! examples per code kept, the complete list handed to an [`IssueSink`] as it
+//! is found — never held in memory.
+//!
+//! A file where one column carries an unexpected value on most lines (a code
+//! list that evolved) yields hundreds of thousands of warnings: the summary of
+//! a check keeps their [`IssueCount`]s and the first examples of each code; who
+//! wants every one of them streams them (`--issues-ndjson`).
+//!
+//! ```
+//! use mssante_bal::issues::{IssueTally, IssueSink};
+//! use mssante_bal::{Code, Issue, Position};
+//! let mut tally = IssueTally::new(1);
+//! for line in 2..5 {
+//!     let at = Position { byte: 0, line, record: line - 1 };
+//!     tally.add(&Issue::warning(Code::CategoryUnknown, at, "not TRE_R09").at_column("Catégorie profession"));
+//! }
+//! let (counts, examples) = tally.finish();
+//! assert_eq!(counts[0].count, 3);
+//! assert_eq!(examples.len(), 1, "one example per code");
+//! assert_eq!(examples[0].position.line, 2, "the first one");
+//! ```
+
+use crate::error::{Code, Error, Issue, Severity};
+use std::collections::HashMap;
+
+/// Examples of each code a summary keeps by default.
+pub const DEFAULT_EXAMPLES: usize = 20;
+
+/// How many issues of one code, severity and column a file has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct IssueCount {
+    /// The stable code.
+    pub code: Code,
+    /// Error (the record is rejected) or warning.
+    pub severity: Severity,
+    /// The column, as spelled in the header, when the issue names one.
+    pub column: Option<String>,
+    /// How many.
+    pub count: u64,
+}
+
+/// Receives every issue of a check, in file order.
+///
+/// Implemented for `()` (drops them) and for any
+/// `FnMut(&Issue) -> Result<(), Error>`; an `Err` stops the check and is
+/// returned by it.
+pub trait IssueSink {
+    /// One issue.
+    fn issue(&mut self, issue: &Issue) -> Result<(), Error>;
+
+    /// False when the sink drops everything: the checker then keeps no issue
+    /// lists at all.
+    fn wants_issues(&self) -> bool {
+        true
+    }
+}
+
+impl IssueSink for () {
+    fn issue(&mut self, _: &Issue) -> Result<(), Error> {
+        Ok(())
+    }
+    fn wants_issues(&self) -> bool {
+        false
+    }
+}
+
+impl<F: FnMut(&Issue) -> Result<(), Error>> IssueSink for F {
+    fn issue(&mut self, issue: &Issue) -> Result<(), Error> {
+        self(issue)
+    }
+}
+
+/// Counts of one code and severity per column (few: a linear search).
+type ByColumn = Vec<(Option<String>, u64)>;
+
+/// Counts by (code, severity, column) and the first examples of each code.
+///
+/// Memory is bounded by the number of distinct (code, column) pairs and
+/// `examples` per code, whatever the number of issues.
+#[derive(Debug, Clone, Default)]
+pub struct IssueTally {
+    counts: HashMap<(Code, Severity), ByColumn>,
+    shown: HashMap<Code, usize>,
+    examples: Vec<Issue>,
+    max_examples: usize,
+    total: [u64; 2],
+}
+
+impl IssueTally {
+    /// A tally keeping at most `examples` examples per code.
+    pub fn new(examples: usize) -> Self {
+        IssueTally { max_examples: examples, ..IssueTally::default() }
+    }
+
+    /// Counts an issue; keeps it as an example when its code has fewer than
+    /// the maximum.
+    pub fn add(&mut self, issue: &Issue) {
+        self.count(issue.code, issue.severity, issue.column.as_deref(), 1);
+        self.offer(issue);
+    }
+
+    fn count(&mut self, code: Code, severity: Severity, column: Option<&str>, n: u64) {
+        self.total[usize::from(severity == Severity::Warning)] += n;
+        let by_column = self.counts.entry((code, severity)).or_default();
+        match by_column.iter_mut().find(|(c, _)| c.as_deref() == column) {
+            Some((_, k)) => *k += n,
+            None => by_column.push((column.map(str::to_owned), n)),
+        }
+    }
+
+    fn offer(&mut self, issue: &Issue) {
+        let shown = self.shown.entry(issue.code).or_default();
+        if *shown < self.max_examples {
+            *shown += 1;
+            self.examples.push(issue.clone());
+        }
+    }
+
+    /// Issues of severity error.
+    pub fn errors(&self) -> u64 {
+        self.total[0]
+    }
+
+    /// Issues of severity warning.
+    pub fn warnings(&self) -> u64 {
+        self.total[1]
+    }
+
+    /// Adds the counts of a tally of what follows in the file; its examples
+    /// come after ours, `line_offset` lines further.
+    pub(crate) fn merge_after(&mut self, other: IssueTally, line_offset: u64) {
+        for ((code, severity), by_column) in other.counts {
+            for (column, n) in by_column {
+                self.count(code, severity, column.as_deref(), n);
+            }
+        }
+        for mut i in other.examples {
+            i.position.line += line_offset;
+            i.position.record = i.position.line.saturating_sub(1);
+            self.offer(&i);
+        }
+    }
+
+    /// The counts sorted by code, severity and column, and the examples in
+    /// file order.
+    pub fn finish(self) -> (Vec<IssueCount>, Vec<Issue>) {
+        let mut counts: Vec<IssueCount> = self
+            .counts
+            .into_iter()
+            .flat_map(|((code, severity), by_column)| {
+                by_column.into_iter().map(move |(column, count)| IssueCount { code, severity, column, count })
+            })
+            .collect();
+        counts.sort();
+        (counts, self.examples)
+    }
+}
