@@ -126,10 +126,5 @@ fn main() {
     row("mssante check_reader (typed, validated, 1 thread)", t_ours);
     row("mssante check_slice (typed, validated, 2 threads)", t_par);
     row("mssante check_reader_parallel (streaming, 2 thr)", t_spar);
-    println!(
-        "records {total}, PER {}, ORG {}, distinct {distinct}, warnings {}",
-        by_type[0],
-        by_type[1],
-        s.warnings()
-    );
+    println!("records {total}, PER {}, ORG {}, distinct {distinct}, warnings {}", by_type[0], by_type[1], s.warnings());
 }

@@ -151,3 +151,9 @@ impl<R: Read> Read for Limited<R> {
         Ok(n)
     }
 }
+
+impl<R: Read + Seek> crate::source::Source for Archive<R> {
+    fn open(&mut self) -> Result<Box<dyn Read + '_>, Error> {
+        Ok(Box::new(self.reader()?))
+    }
+}

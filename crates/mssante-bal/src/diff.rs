@@ -28,11 +28,11 @@ use crate::distinct::{Fingerprint, hash_key};
 use crate::error::Error;
 use crate::layout::{Column, Format, Layout, Slot};
 use crate::reader::{Item, RawRecord, Reader, ReaderConfig};
+use crate::source::Source;
 use crate::spool::{Span, Spool};
 use mssante_types::identity::{address_domain_key, address_key};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::Read;
 
 /// What happened to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +202,7 @@ fn changed_fields(old_layout: &Layout, old: &str, new_layout: &Layout, new: &str
 
 /// Compares two in-memory files.
 pub fn diff(old: &[u8], new: &[u8], format: Format) -> Result<Diff, Error> {
-    diff_streaming(|| Ok(old), || Ok(new), format, &mut |_, _| {})?.into_diff()
+    diff_streaming(&mut { old }, &mut { new }, format, &mut |_, _| {})?.into_diff()
 }
 
 /// Which read of [`diff_streaming`] a progress report is about.
@@ -345,12 +345,12 @@ impl serde::Serialize for DiffStream {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let n = self.0.added + self.0.removed + self.0.changed;
                 let mut seq = s.serialize_seq(usize::try_from(n).ok())?;
-                self.0
-                    .try_for_each_change(|c| seq.serialize_element(&c).map_err(Failed::Ser))
-                    .map_err(|e| match e {
+                self.0.try_for_each_change(|c| seq.serialize_element(&c).map_err(Failed::Ser)).map_err(
+                    |e| match e {
                         Failed::Ser(e) => e,
                         Failed::Diff(e) => serde::ser::Error::custom(e),
-                    })?;
+                    },
+                )?;
                 seq.end()
             }
         }
@@ -376,9 +376,9 @@ impl serde::Serialize for DiffStream {
     }
 }
 
-/// Compares two files of any size in bounded memory. `open_old` is called
-/// twice (the old file is read twice), `open_new` once; `progress(pass,
-/// bytes)` reports each read now and then.
+/// Compares two files of any size in bounded memory. The old file is read
+/// twice, the new one once; `progress(pass, bytes)` reports each read now and
+/// then.
 ///
 /// ```
 /// use mssante_bal::{diff::{diff_streaming, ChangeKind}, Format};
@@ -386,25 +386,25 @@ impl serde::Serialize for DiffStream {
 /// let pad = "|".repeat(26);
 /// let old = format!("{h}\nPER|a@x.fr|8|10000000009|810000000009{pad}\n");
 /// let new = format!("{h}\nPER|b@x.fr|8|10000000017|810000000017{pad}\n");
-/// let d = diff_streaming(|| Ok(old.as_bytes()), || Ok(new.as_bytes()), Format::Extraction, &mut |_, _| {}).unwrap();
+/// let d = diff_streaming(&mut old.as_bytes(), &mut new.as_bytes(), Format::Extraction, &mut |_, _| {}).unwrap();
 /// assert_eq!((d.added, d.removed), (1, 1));
 /// let mut kinds = Vec::new();
 /// d.try_for_each_change(|c| { kinds.push(c.kind); Ok::<_, mssante_bal::Error>(()) }).unwrap();
 /// assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Removed]);
 /// ```
-pub fn diff_streaming<A: Read, B: Read>(
-    open_old: impl FnMut() -> Result<A, Error>,
-    open_new: impl FnMut() -> Result<B, Error>,
+pub fn diff_streaming(
+    old: &mut dyn Source,
+    new: &mut dyn Source,
     format: Format,
     progress: &mut dyn FnMut(Pass, u64),
 ) -> Result<DiffStream, Error> {
-    diff_in(SPOOL_BUDGET, open_old, open_new, format, progress)
+    diff_in(SPOOL_BUDGET, old, new, format, progress)
 }
 
-fn diff_in<A: Read, B: Read>(
+fn diff_in(
     spool_budget: usize,
-    mut open_old: impl FnMut() -> Result<A, Error>,
-    mut open_new: impl FnMut() -> Result<B, Error>,
+    old: &mut dyn Source,
+    new: &mut dyn Source,
     format: Format,
     progress: &mut dyn FnMut(Pass, u64),
 ) -> Result<DiffStream, Error> {
@@ -425,7 +425,7 @@ fn diff_in<A: Read, B: Read>(
     let spool = d.spool.get_mut();
 
     // 1. Index the old file: key, content hash, line; sorted by key then line.
-    let mut r = Reader::with_config(open_old()?, format, config)?;
+    let mut r = Reader::with_config(old.open()?, format, config)?;
     let old_layout = r.layout().clone();
     let mut index: Vec<OldRow> = Vec::new();
     while let Some(item) = r.next_item()? {
@@ -448,7 +448,7 @@ fn diff_in<A: Read, B: Read>(
 
     // 2. The new file: the k-th row of a key matches the k-th row of that key
     // in the old file (the first one not matched yet, in line order).
-    let mut r = Reader::with_config(open_new()?, format, config)?;
+    let mut r = Reader::with_config(new.open()?, format, config)?;
     let new_layout = r.layout().clone();
     let mut seen = 0u64;
     loop {
@@ -513,7 +513,7 @@ fn diff_in<A: Read, B: Read>(
     if gone_lines.is_empty() && partners.is_empty() {
         return Ok(d);
     }
-    let mut r = Reader::with_config(open_old()?, format, config)?;
+    let mut r = Reader::with_config(old.open()?, format, config)?;
     if *r.layout() != old_layout {
         return Err(changed_underneath());
     }
@@ -575,7 +575,7 @@ mod tests {
         // Some kept rows change a value.
         let new = String::from_utf8(new).unwrap().replacen("|C|Civil|", "|E|Étudiant|", 40).into_bytes();
         let run = |budget| {
-            diff_in(budget, || Ok(&a[..]), || Ok(&new[..]), Format::Extraction, &mut |_, _| {})
+            diff_in(budget, &mut &a[..], &mut &new[..], Format::Extraction, &mut |_, _| {})
                 .unwrap()
                 .into_diff()
                 .unwrap()
@@ -593,17 +593,16 @@ mod tests {
         let old = format!("{h}\nPER|a@x.fr|8|10000000009|810000000009{pad}\n");
         let other = format!("{h}\n");
         let new = format!("{h}\nPER|b@x.fr|8|10000000017|810000000017{pad}\n");
-        let mut reads = 0;
-        let e = diff_streaming(
-            || {
-                reads += 1;
-                Ok(if reads == 1 { old.as_bytes() } else { other.as_bytes() })
-            },
-            || Ok(new.as_bytes()),
-            Format::Extraction,
-            &mut |_, _| {},
-        )
-        .unwrap_err();
+        /// The first read gives `old`, the next ones `other`.
+        struct Replaced<'a>(u32, &'a str, &'a str);
+        impl Source for Replaced<'_> {
+            fn open(&mut self) -> Result<Box<dyn std::io::Read + '_>, Error> {
+                self.0 += 1;
+                Ok(Box::new(if self.0 == 1 { self.1 } else { self.2 }.as_bytes()))
+            }
+        }
+        let mut source = Replaced(0, &old, &other);
+        let e = diff_streaming(&mut source, &mut new.as_bytes(), Format::Extraction, &mut |_, _| {}).unwrap_err();
         assert!(e.to_string().contains("changed between its two reads"), "{e}");
     }
 }

@@ -51,8 +51,9 @@ pub mod layout;
 pub mod lines;
 pub mod liste_blanche;
 pub mod model;
-mod spool;
 pub mod reader;
+pub mod source;
+mod spool;
 pub mod writer;
 
 pub use error::{Code, Error, Issue, Position, Severity, StableCode};

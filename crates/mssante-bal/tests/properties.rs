@@ -2,8 +2,9 @@
 //! bytes, check digits against an independent computation.
 
 use mssante_bal::check::Checker;
-use mssante_bal::{Issue, 
-    Bal, BalBuilder, Column, Format, Item, Reader, ReaderConfig, Rpps, Rules, Siret, Terminator, Writer, luhn_is_valid,
+use mssante_bal::{
+    Bal, BalBuilder, Column, Format, Issue, Item, Reader, ReaderConfig, Rpps, Rules, Siret, Terminator, Writer,
+    luhn_is_valid,
 };
 use proptest::prelude::*;
 

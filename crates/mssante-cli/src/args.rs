@@ -329,9 +329,21 @@ pub(crate) struct CheckArgs {
     /// Fils de travail (1 = lecture en flux sur un seul fil ; défaut : les cœurs disponibles).
     #[arg(long)]
     pub(crate) threads: Option<usize>,
-    /// Combien d'erreurs et d'avertissements le résumé liste.
+    /// Combien d'exemples d'anomalies le résumé texte liste.
     #[arg(long, default_value_t = 20)]
     pub(crate) show: usize,
+    /// Exemples gardés par code d'anomalie (résumé et `--json`) ; les comptes par
+    /// code, gravité et colonne sont toujours complets.
+    #[arg(long, default_value_t = mssante_bal::issues::DEFAULT_EXAMPLES)]
+    pub(crate) examples: usize,
+    /// Écrit toutes les anomalies, une ligne JSON chacune (line, byte, record, code,
+    /// severity, column, message), dans ce fichier (`-` : sortie standard ; le
+    /// résumé va alors sur la sortie d'erreur).
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) issues_ndjson: Option<PathBuf>,
+    /// Taille décompressée maximale de l'entrée d'une archive ZIP, en octets.
+    #[arg(long, default_value_t = mssante_bal::archive::DEFAULT_MAX_ENTRY)]
+    pub(crate) max_zip_entry: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -340,15 +352,19 @@ pub(crate) enum ExtractionCmd {
     ///
     /// Code de sortie : 0 tous valides, 1 certains rejetés, 2 le fichier est inutilisable.
     Check(CheckArgs),
-    /// Les BAL ajoutées, supprimées et modifiées entre deux extractions.
+    /// Les BAL ajoutées, supprimées et modifiées entre deux extractions (texte ou
+    /// ZIP publié), en mémoire bornée : l'ancien fichier est lu deux fois.
     Diff {
-        /// Le fichier le plus ancien (`-` : entrée standard).
+        /// Le fichier le plus ancien.
         old: PathBuf,
-        /// Le fichier le plus récent.
+        /// Le fichier le plus récent (`-` : entrée standard).
         new: PathBuf,
         /// Écrit exactement un objet JSON sur la sortie standard.
         #[arg(long)]
         json: bool,
+        /// Taille décompressée maximale de l'entrée d'une archive ZIP, en octets.
+        #[arg(long, default_value_t = mssante_bal::archive::DEFAULT_MAX_ENTRY)]
+        max_zip_entry: u64,
     },
 }
 

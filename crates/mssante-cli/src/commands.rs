@@ -1,59 +1,117 @@
 //! One function per subcommand.
 
 use crate::args::{CheckArgs, GenKind, GenerateArgs};
+use crate::input::Input;
 use crate::{files, output};
 use anyhow::Context;
 use mssante_bal::check::Checker;
-use mssante_bal::diff::diff as diff_files;
+use mssante_bal::diff::{Pass, diff_streaming};
 use mssante_bal::feed::FeedFileName;
 use mssante_bal::generate::Generator;
 use mssante_bal::liste_blanche::{Dn, ListeBlanche};
+use mssante_bal::source::Source;
 use mssante_bal::{Format, ReaderConfig, Rules};
 use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
-/// Exit status of a check: 0 all valid, 1 some rejected. Unusable files come
-/// back as `Err` (status 2).
-pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
-    let file = files::open(&a.file)?;
-    let size = files::size(&a.file).unwrap_or(0);
-    let checker = Checker::new(format, Rules { strict_check_digits: a.strict })
-        .reader_config(ReaderConfig { max_line_len: a.max_line_len, strict_field_count: !a.lenient });
-    let threads =
-        a.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let bar = (!a.json && std::io::stderr().is_terminal() && size > 8 << 20).then(|| {
+/// `n` capped at `max`, with a notice naming the option when it was above.
+pub(crate) fn capped(option: &str, n: usize, max: usize, why: &str) -> usize {
+    if n > max {
+        if !output::quiet() {
+            eprintln!("{option} {n} : ramené à {max} ({why})");
+        }
+        max
+    } else {
+        n
+    }
+}
+
+/// Most examples per code a summary keeps, whatever `--examples` says.
+const MAX_EXAMPLES: usize = 10_000;
+
+/// Where `--issues-ndjson` writes.
+fn ndjson_sink(path: &Path) -> anyhow::Result<Box<dyn Write>> {
+    Ok(if files::is_stdin(path) {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(File::create(path).map_err(|e| files::about(path, e))?)
+    })
+}
+
+/// A progress bar on a terminal for inputs of more than 8 MiB.
+pub(crate) fn progress_bar(size: Option<u64>, json: bool) -> Option<indicatif::ProgressBar> {
+    let size = size?;
+    (!json && !output::quiet() && std::io::stderr().is_terminal() && size > 8 << 20).then(|| {
         let b = indicatif::ProgressBar::new(size);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            indicatif::ProgressStyle::with_template("{msg} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
-    });
-    let progress = |bytes: u64| {
+    })
+}
+
+/// Exit status of a check: 0 all valid, 1 some rejected. Unusable files come
+/// back as `Err` (status 2).
+pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = capped("--threads", a.threads.unwrap_or(cores), cores, "cœurs disponibles").max(1);
+    let examples = capped("--examples", a.examples, MAX_EXAMPLES, "exemples par code au plus");
+    let max_line = capped("--max-line-len", a.max_line_len, 1 << 30, "1 Gio au plus");
+    let to_stdout = a.issues_ndjson.as_deref().is_some_and(files::is_stdin);
+    anyhow::ensure!(
+        !(to_stdout && a.json),
+        "--issues-ndjson - et --json écrivent tous deux sur la sortie standard : donnez un fichier à --issues-ndjson"
+    );
+    let mut input = Input::open(&a.file, a.max_zip_entry)?;
+    let checker = Checker::new(format, Rules { strict_check_digits: a.strict })
+        .reader_config(ReaderConfig { max_line_len: max_line, strict_field_count: !a.lenient })
+        .examples(examples);
+    let bar = progress_bar(input.size(), a.json);
+    let mut progress = |bytes: u64| {
         if let Some(b) = &bar {
             b.set_position(bytes);
         }
     };
-    let summary = if threads > 1 {
-        checker.check_reader_parallel_with_progress(file, threads, progress)
-    } else {
-        checker.check_reader_with_progress(std::io::BufReader::with_capacity(1 << 16, file), progress)
+    let mut ndjson =
+        a.issues_ndjson.as_deref().map(ndjson_sink).transpose()?.map(|w| BufWriter::with_capacity(1 << 16, w));
+    let (snapshot, zip_entry) = (input.snapshot(&a.file), input.zip_entry().map(str::to_owned));
+    let source = input.open().map_err(|e| files::about(&a.file, e))?;
+    let summary = match &mut ndjson {
+        Some(w) => {
+            let mut sink = |i: &mssante_bal::Issue| -> Result<(), mssante_bal::Error> {
+                serde_json::to_writer(&mut *w, i)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| w.write_all(b"\n"))
+                    .map_err(|source| mssante_bal::Error::Io { byte: 0, source })
+            };
+            checker.check_with(source, threads, &mut progress, &mut sink)
+        }
+        None => checker.check_with(source, threads, &mut progress, &mut ()),
     }
     .map_err(|e| files::about(&a.file, e))?;
+    if let Some(mut w) = ndjson {
+        w.flush().map_err(|e| files::about(a.issues_ndjson.as_deref().unwrap_or(Path::new("-")), e))?;
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     let name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let shown = files::shown(&a.file);
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out: Box<dyn Write> =
+        if to_stdout { Box::new(std::io::stderr().lock()) } else { Box::new(std::io::stdout().lock()) };
+    let snapshot_text = snapshot.map(|t| t.format("%Y-%m-%dT%H:%M:00").to_string());
     if a.json {
         #[derive(Serialize)]
         struct Json<'a> {
             file: String,
             format: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            zip_entry: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            snapshot: Option<String>,
             #[serde(skip_serializing_if = "Option::is_none")]
             file_name: Option<FileNameJson>,
             #[serde(flatten)]
@@ -62,13 +120,21 @@ pub fn check(format: Format, a: &CheckArgs) -> anyhow::Result<u8> {
         let json = Json {
             file: shown.clone(),
             format: format.name(),
+            zip_entry,
+            snapshot: snapshot_text,
             file_name: (format == Format::Feed).then(|| FileNameJson::of(&name)),
             summary: &summary,
         };
         serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
     } else if !output::quiet() {
-        write!(out, "{}", output::summary(&shown, &summary, a.show)?)?;
+        if let Some(e) = &zip_entry {
+            writeln!(out, "{shown} : archive ZIP, entrée {}", files::printable(e))?;
+        }
+        if let Some(t) = snapshot {
+            writeln!(out, "  instantané du {}", t.format("%d/%m/%Y %H:%M"))?;
+        }
+        write!(out, "{}", output::summary(&shown, &summary, a.show))?;
         if format == Format::Feed && !files::is_stdin(&a.file) {
             match name.parse::<FeedFileName>() {
                 Ok(f) => {
@@ -108,13 +174,46 @@ impl FileNameJson {
 }
 
 /// Prints the differences; exit status 0.
-pub fn diff(old: &Path, new: &Path, json: bool) -> anyhow::Result<u8> {
-    let (a, b) = (files::read(old)?, files::read(new)?);
-    // Each file alone first, so that an unusable one is named.
-    for (path, data) in [(old, &a), (new, &b)] {
-        mssante_bal::Reader::new(data.as_slice(), Format::Extraction).map_err(|e| files::about(path, e))?;
+pub fn diff(old: &Path, new: &Path, json: bool, max_zip_entry: u64) -> anyhow::Result<u8> {
+    anyhow::ensure!(
+        !files::is_stdin(old),
+        "{} : l'ancien fichier est lu deux fois, il ne peut pas venir de l'entrée standard",
+        files::shown(old)
+    );
+    let mut a = Input::open(old, max_zip_entry)?;
+    let mut b = Input::open(new, max_zip_entry)?;
+    // Each header alone first, so that an unusable file is named.
+    for (path, input) in [(old, &mut a), (new, &mut b)] {
+        if matches!(input, Input::Stdin(_)) {
+            continue;
+        }
+        let r = input.open().map_err(|e| files::about(path, e))?;
+        mssante_bal::Reader::new(r, Format::Extraction).map_err(|e| files::about(path, e))?;
     }
-    let d = diff_files(&a, &b, Format::Extraction)?;
+    let total = a.size().unwrap_or(0).saturating_mul(2).saturating_add(b.size().unwrap_or(0));
+    let bar = progress_bar(Some(total), json);
+    let (mut done, mut last) = (0u64, (Pass::IndexOld, 0u64));
+    let mut progress = |pass: Pass, bytes: u64| {
+        if pass != last.0 {
+            done += last.1;
+        }
+        last = (pass, bytes);
+        if let Some(bar) = &bar {
+            bar.set_message(match pass {
+                Pass::IndexOld => "index de l'ancien",
+                Pass::CompareNew => "comparaison du nouveau",
+                Pass::RevisitOld => "relecture de l'ancien",
+            });
+            bar.set_position(done + bytes);
+        }
+    };
+    let d = diff_streaming(&mut a, &mut b, Format::Extraction, &mut progress).map_err(|e| {
+        // The error names the file whose header failed; else both.
+        files::about(Path::new(&format!("{} → {}", files::shown(old), files::shown(new))), e)
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if json {

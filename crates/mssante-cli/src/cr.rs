@@ -2,6 +2,7 @@
 
 use crate::args::{DepositArgs, ReconcileArgs, RunArgs, StateLoc};
 use crate::files;
+use crate::input::Input;
 use crate::state::Open;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -209,12 +210,22 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
 
 /// Exit status 0 reconciles, 1 discrepancies.
 pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
-    let feed = files::read(&a.feed)?;
-    let ext = files::read(&a.extraction)?;
-    // Each file alone first, so that an unusable one is named.
-    mssante_bal::Reader::new(feed.as_slice(), mssante_bal::Format::Feed).map_err(|e| files::about(&a.feed, e))?;
-    mssante_bal::Reader::new(ext.as_slice(), mssante_bal::Format::Extraction)
-        .map_err(|e| files::about(&a.extraction, e))?;
+    use mssante_bal::source::Source;
+    anyhow::ensure!(
+        !(files::is_stdin(&a.feed) && files::is_stdin(&a.extraction)),
+        "l'alimentation et l'extraction ne peuvent pas venir toutes deux de l'entrée standard"
+    );
+    let max = mssante_bal::archive::DEFAULT_MAX_ENTRY;
+    let (mut feed, mut ext) = (Input::open(&a.feed, max)?, Input::open(&a.extraction, max)?);
+    // Each header alone first, so that an unusable file is named.
+    for (path, input, format) in
+        [(&a.feed, &mut feed, mssante_bal::Format::Feed), (&a.extraction, &mut ext, mssante_bal::Format::Extraction)]
+    {
+        if !matches!(input, Input::Stdin(_)) {
+            let r = input.open().map_err(|e| files::about(path, e))?;
+            mssante_bal::Reader::new(r, format).map_err(|e| files::about(path, e))?;
+        }
+    }
     let operator = match &a.operator {
         Some(o) => o.clone(),
         None => a
@@ -227,7 +238,17 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
     };
     let own = a.liste_blanche.as_deref().map(ownership).transpose()?;
     let rules = PublicationRules { liste_rouge_published: a.liste_rouge_published, ..PublicationRules::default() };
-    let r = reconcile_files(&feed, &ext, &rules, own.as_ref(), &operator)?;
+    let bar = crate::commands::progress_bar(ext.size(), a.json);
+    let feed_reader = feed.open().map_err(|e| files::about(&a.feed, e))?;
+    let ext_reader = ext.open().map_err(|e| files::about(&a.extraction, e))?;
+    let ext_reader: Box<dyn std::io::Read + '_> = match &bar {
+        Some(b) => Box::new(b.wrap_read(ext_reader)),
+        None => ext_reader,
+    };
+    let r = reconcile_files(feed_reader, ext_reader, &rules, own.as_ref(), &operator)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     if a.json {
         print_json(&serde_json::json!({ "operator": operator, "reconciliation": r }))?;
     } else {

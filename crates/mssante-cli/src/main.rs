@@ -37,6 +37,7 @@ mod commands;
 mod cr;
 mod files;
 mod incident;
+mod input;
 mod mail;
 mod output;
 mod policy;
@@ -53,7 +54,9 @@ fn main() -> ExitCode {
     output::set_quiet(cli.quiet && !json);
     let result = match cli.command {
         Command::Extraction(ExtractionCmd::Check(a)) => commands::check(mssante_bal::Format::Extraction, &a),
-        Command::Extraction(ExtractionCmd::Diff { old, new, json }) => commands::diff(&old, &new, json),
+        Command::Extraction(ExtractionCmd::Diff { old, new, json, max_zip_entry }) => {
+            commands::diff(&old, &new, json, max_zip_entry)
+        }
         Command::Feed(FeedCmd::Check(a)) => commands::check(mssante_bal::Format::Feed, &a),
         Command::ListeBlanche(ListeBlancheCmd::Check { file, json, domain }) => {
             commands::liste_blanche(&file, json, domain.as_deref())

@@ -42,37 +42,48 @@ pub fn issue_line<C: mssante_bal::StableCode>(file: &str, i: &Issue<C>) -> Strin
     crate::files::printable(&s).into_owned()
 }
 
-/// The human summary of a check.
-pub fn summary(name: &str, s: &Summary, show: usize) -> anyhow::Result<String> {
+/// The human summary of a check: totals, issues counted by code, severity and
+/// column, then the first `show` examples.
+pub fn summary(name: &str, s: &Summary, show: usize) -> String {
     let mut o = String::new();
-    writeln!(
+    let _ = writeln!(
         o,
         "{name} : {} lignes ({} octets{})",
         n(s.physical_lines()),
         n(s.bytes),
         if s.bom { ", BOM UTF-8" } else { "" }
-    )?;
-    writeln!(o, "  enregistrements     {:>10}", n(s.records_total()))?;
+    );
+    let _ = writeln!(o, "  enregistrements     {:>10}", n(s.records_total()));
     let types: Vec<String> = s.by_type.iter().map(|(k, v)| format!("{k} {}", n(*v))).collect();
-    writeln!(o, "  valides             {:>10}   ({})", n(s.records_valid()), types.join(", "))?;
-    writeln!(o, "  rejetés             {:>10}", n(s.records_rejected()))?;
-    writeln!(o, "  avertissements      {:>10}", n(s.warnings.len()))?;
-    writeln!(o, "  adresses distinctes {:>10}", n(s.distinct_addresses))?;
+    let _ = writeln!(o, "  valides             {:>10}   ({})", n(s.records_valid()), types.join(", "));
+    let _ = writeln!(o, "  rejetés             {:>10}", n(s.records_rejected()));
+    let _ = writeln!(o, "  erreurs             {:>10}", n(s.errors()));
+    let _ = writeln!(o, "  avertissements      {:>10}", n(s.warnings()));
+    let _ = writeln!(o, "  adresses distinctes {:>10}", n(s.distinct_addresses));
     if !s.missing_optional_columns.is_empty() {
-        writeln!(o, "  colonnes absentes (lues vides) : {}", s.missing_optional_columns.join(", "))?;
+        let _ = writeln!(o, "  colonnes absentes (lues vides) : {}", s.missing_optional_columns.join(", "));
     }
     if !s.unknown_columns.is_empty() {
-        writeln!(o, "  colonnes inconnues (conservées) : {}", s.unknown_columns.join(", "))?;
+        let _ = writeln!(o, "  colonnes inconnues (conservées) : {}", s.unknown_columns.join(", "));
     }
-    for (title, log) in [("erreurs", &s.errors), ("avertissements", &s.warnings)] {
-        if log.is_empty() {
-            continue;
-        }
-        let first = log.first(show)?;
-        writeln!(o, "{title} ({} premiers sur {}) :", first.len(), n(log.len()))?;
-        for i in &first {
-            writeln!(o, "{}", issue_line(name, i))?;
+    if !s.issue_counts.is_empty() {
+        let _ = writeln!(o, "anomalies par code :");
+        for c in &s.issue_counts {
+            let sev = match c.severity {
+                mssante_bal::Severity::Error => "erreur",
+                mssante_bal::Severity::Warning => "avertissement",
+            };
+            let column = c.column.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let line = format!("  {} {sev:<13} {:>10}{column}", c.code, n(c.count));
+            let _ = writeln!(o, "{}", crate::files::printable(&line));
         }
     }
-    Ok(o)
+    if !s.examples.is_empty() && show > 0 {
+        let shown = s.examples.len().min(show);
+        let _ = writeln!(o, "exemples ({shown} sur {}, --issues-ndjson pour toutes) :", n(s.issues_total()));
+        for i in s.examples.iter().take(show) {
+            let _ = writeln!(o, "{}", issue_line(name, i));
+        }
+    }
+    o
 }

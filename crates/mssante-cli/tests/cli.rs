@@ -49,19 +49,27 @@ fn extraction_check_json_contract() {
         assert_eq!(v["by_type"]["ORG"], 1);
         // prenom.nom@exemple and Prenom.Nom@EXEMPLE are one address.
         assert_eq!(v["distinct_addresses"], 3);
-        let errors = v["errors"].as_array().unwrap();
-        let lines: Vec<u64> = errors.iter().map(|e| e["line"].as_u64().unwrap()).collect();
-        assert_eq!(lines, [6, 7, 8]);
-        assert_eq!(errors[0]["code"], "E203");
-        assert_eq!(errors[0]["column"], "Adresse BAL");
-        assert_eq!(errors[1]["code"], "E221");
-        assert_eq!(errors[2]["code"], "E101");
-        assert!(errors.iter().all(|e| e["message"].as_str().is_some_and(|m| !m.is_empty())));
-        let warnings = v["warnings"].as_array().unwrap();
-        assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0]["code"], "W211");
-        assert_eq!(warnings[0]["line"], 5);
-        assert_eq!(warnings[0]["column"], "Identifiant PP");
+        assert_eq!(v["errors"], 3);
+        assert_eq!(v["warnings"], 1);
+        assert_eq!(v["snapshot"], "2026-12-01T03:00:00", "the time in the published name");
+        // Every code counted by severity and column.
+        let counts = v["issue_counts"].as_array().unwrap();
+        let row =
+            |code: &str| counts.iter().find(|c| c["code"] == code).unwrap_or_else(|| panic!("{code}: {counts:?}"));
+        assert_eq!(row("E203")["count"], 1);
+        assert_eq!(row("E203")["severity"], "error");
+        assert_eq!(row("E203")["column"], "Adresse BAL");
+        assert_eq!(row("W211")["severity"], "warning");
+        assert_eq!(row("W211")["column"], "Identifiant PP");
+        assert_eq!(counts.iter().map(|c| c["count"].as_u64().unwrap()).sum::<u64>(), 4);
+        // The examples, in file order.
+        let examples = v["examples"].as_array().unwrap();
+        let lines: Vec<u64> = examples.iter().map(|e| e["line"].as_u64().unwrap()).collect();
+        assert_eq!(lines, [5, 6, 7, 8]);
+        let codes: Vec<&str> = examples.iter().map(|e| e["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["W211", "E203", "E221", "E101"]);
+        assert_eq!(examples[1]["column"], "Adresse BAL");
+        assert!(examples.iter().all(|e| e["message"].as_str().is_some_and(|m| !m.is_empty())));
     }
 }
 
@@ -72,7 +80,7 @@ fn strict_mode_rejects_check_digit_failures() {
     std::fs::write(&f, sample_with_errors()).unwrap();
     let v = json(&run(&["extraction", "check", f.to_str().unwrap(), "--json", "--strict"]));
     assert_eq!(v["records_rejected"], 4);
-    assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["warnings"], 0);
 }
 
 #[test]
@@ -87,7 +95,8 @@ fn bundled_sample_is_valid_and_exit_zero() {
     let v = json(&out);
     assert_eq!(v["records_total"], 2000);
     assert_eq!(v["records_valid"], 2000);
-    assert!(v["errors"].as_array().unwrap().is_empty());
+    assert_eq!(v["errors"], 0);
+    assert!(v["issue_counts"].as_array().unwrap().is_empty());
     let human = run(&["extraction", "check", data("Extraction_Correspondance_MSSante_exemple.txt").to_str().unwrap()]);
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(text.contains("valides") && text.contains("2 000"), "{text}");

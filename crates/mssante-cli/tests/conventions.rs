@@ -139,10 +139,10 @@ fn a_closed_pipe_ends_quietly_with_zero() {
         f.to_str().unwrap(),
     ]);
     assert_eq!(written.status.code(), Some(0));
-    let full = run(&["extraction", "check", f.to_str().unwrap(), "--json"]);
+    let full = run(&["extraction", "check", f.to_str().unwrap(), "--json", "--examples", "10000"]);
     assert!(full.stdout.len() > 1 << 18, "{} bytes only", full.stdout.len());
     let mut child = bin()
-        .args(["extraction", "check", f.to_str().unwrap(), "--json"])
+        .args(["extraction", "check", f.to_str().unwrap(), "--json", "--examples", "10000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -11,11 +11,11 @@
 //! the domains of the feed's addresses, plus the operator's domains in the
 //! liste blanche when an [`Ownership`] is given.
 
-use crate::directory::key_of;
 use crate::error::Error;
 use crate::ownership::Ownership;
 use crate::report::FieldChange;
 use mssante_bal::diff::{Diff, DomainCounts};
+use mssante_bal::distinct::fingerprint;
 use mssante_bal::{Bal, Column, Format, Item, Reader, Rules, parse_flag};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -133,12 +133,41 @@ impl Reconciliation {
     }
 }
 
+/// One valid feed BAL, compactly: a national feed of 535,000 BALs holds
+/// about 150 bytes each.
 struct Sent {
     line: u64,
-    address: String,
-    values: Vec<String>,
-    excluded_by: Option<String>,
+    /// The address then each compared value, `\u{1f}`-separated.
+    text: Box<str>,
+    excluded_by: Option<Exclusion>,
     seen: bool,
+}
+
+impl Sent {
+    fn address(&self) -> &str {
+        self.text.split('\u{1f}').next().unwrap_or("")
+    }
+
+    fn values(&self) -> impl Iterator<Item = &str> {
+        self.text.split('\u{1f}').skip(1)
+    }
+}
+
+/// Why a sent BAL is not expected in the extraction.
+#[derive(Clone, Copy)]
+enum Exclusion {
+    ListeRouge,
+    /// The index of its type in [`PublicationRules::unpublished_types`].
+    Type(usize),
+}
+
+impl Exclusion {
+    fn rule(self, rules: &PublicationRules) -> String {
+        match self {
+            Exclusion::ListeRouge => "liste rouge".to_owned(),
+            Exclusion::Type(i) => format!("type {} not published", rules.unpublished_types.get(i).map_or("", |t| t)),
+        }
+    }
 }
 
 fn normalise(c: Column, v: &str) -> String {
@@ -156,7 +185,9 @@ fn domain_of(address: &str) -> String {
     mssante_types::identity::address_domain_key(address.trim()).into_owned()
 }
 
-/// Reconciles an operator's feed with a public extraction.
+/// Reconciles an operator's feed with a public extraction. Both are read
+/// once, as streams: the feed's valid BALs are held compactly, the extraction
+/// is never held.
 ///
 /// ```
 /// use mssante_cr::reconcile::{reconcile, PublicationRules};
@@ -170,15 +201,16 @@ fn domain_of(address: &str) -> String {
 /// assert!(r.adds_up());
 /// ```
 pub fn reconcile(
-    feed: &[u8],
-    extraction: &[u8],
+    feed: impl std::io::Read,
+    extraction: impl std::io::Read,
     rules: &PublicationRules,
     ownership: Option<&Ownership>,
     operator: &str,
 ) -> Result<Reconciliation, Error> {
     let mut r = Reconciliation::default();
     let mut sent: Vec<Sent> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    // Fingerprints of the sent addresses' keys, with their index in `sent`.
+    let mut by_key: HashMap<u128, usize> = HashMap::new();
     let mut domains: BTreeSet<String> =
         ownership.map(|o| o.domains(operator).map(str::to_owned).collect()).unwrap_or_default();
     let mut reader = Reader::new(feed, Format::Feed)?;
@@ -193,7 +225,7 @@ pub fn reconcile(
             continue;
         }
         let address = rec.field(Column::Address);
-        let key = key_of(address);
+        let key = fingerprint(address.trim());
         if by_key.contains_key(&key) {
             // A repeated address: integration rejects it.
             r.feed_rejected += 1;
@@ -202,20 +234,22 @@ pub fn reconcile(
         domains.insert(domain_of(address));
         let bal_type = rec.field(Column::BalType).trim();
         let excluded_by = if !rules.liste_rouge_published && parse_flag(rec.field(Column::ListeRouge)) == Some(true) {
-            Some("liste rouge".to_owned())
-        } else if rules.unpublished_types.iter().any(|t| t.eq_ignore_ascii_case(bal_type)) {
-            Some(format!("type {bal_type} not published"))
+            Some(Exclusion::ListeRouge)
         } else {
-            None
+            rules.unpublished_types.iter().position(|t| t.eq_ignore_ascii_case(bal_type)).map(Exclusion::Type)
         };
         if excluded_by.is_some() {
             r.excluded += 1;
         } else {
             r.expected += 1;
         }
-        let values = rules.compared.iter().map(|c| normalise(*c, rec.field(*c))).collect();
+        let mut text = address.replace('\u{1f}', " ");
+        for c in &rules.compared {
+            text.push('\u{1f}');
+            text.push_str(&normalise(*c, rec.field(*c)).replace('\u{1f}', " "));
+        }
         by_key.insert(key, sent.len());
-        sent.push(Sent { line: rec.position.line, address: address.to_owned(), values, excluded_by, seen: false });
+        sent.push(Sent { line: rec.position.line, text: text.into_boxed_str(), excluded_by, seen: false });
     }
     let mut unexpected = Vec::new();
     let mut in_feed_order: BTreeMap<usize, Discrepancy> = BTreeMap::new();
@@ -231,7 +265,7 @@ pub fn reconcile(
         }
         r.published += 1;
         let line = rec.position.line;
-        let Some(&i) = by_key.get(&key_of(address)) else {
+        let Some(&i) = by_key.get(&fingerprint(address.trim())) else {
             unexpected.push(Discrepancy {
                 finding: Finding::Unexpected,
                 address: address.to_owned(),
@@ -249,17 +283,17 @@ pub fn reconcile(
             continue;
         }
         s.seen = true;
-        if let Some(rule) = &s.excluded_by {
+        if let Some(rule) = s.excluded_by {
             r.published_despite_rule += 1;
             in_feed_order.insert(
                 i,
                 Discrepancy {
                     finding: Finding::PublishedDespiteRule,
-                    address: s.address.clone(),
+                    address: s.address().to_owned(),
                     feed_line: Some(s.line),
                     extraction_line: Some(line),
                     fields: Vec::new(),
-                    rule: Some(rule.clone()),
+                    rule: Some(rule.rule(rules)),
                 },
             );
             continue;
@@ -267,12 +301,12 @@ pub fn reconcile(
         let fields: Vec<FieldChange> = rules
             .compared
             .iter()
-            .zip(&s.values)
+            .zip(s.values())
             .filter_map(|(c, v)| {
                 let published = normalise(*c, rec.field(*c));
-                (published != *v).then(|| FieldChange {
+                (published.replace('\u{1f}', " ") != v).then(|| FieldChange {
                     column: c.name().to_owned(),
-                    before: v.clone(),
+                    before: v.to_owned(),
                     after: published,
                 })
             })
@@ -285,7 +319,7 @@ pub fn reconcile(
                 i,
                 Discrepancy {
                     finding: Finding::Differing,
-                    address: s.address.clone(),
+                    address: s.address().to_owned(),
                     feed_line: Some(s.line),
                     extraction_line: Some(line),
                     fields,
@@ -301,7 +335,7 @@ pub fn reconcile(
                 i,
                 Discrepancy {
                     finding: Finding::Missing,
-                    address: s.address.clone(),
+                    address: s.address().to_owned(),
                     feed_line: Some(s.line),
                     extraction_line: None,
                     fields: Vec::new(),
