@@ -12,6 +12,7 @@
 //! list of issues is never held: [`Checker::check_with`] hands each one to an
 //! [`IssueSink`] in file order.
 
+use crate::blocks::{self, Block};
 use crate::distinct::{DEFAULT_BUDGET, DistinctCounter};
 use crate::error::{Code, Error, Issue, Position};
 pub use crate::issues::{DEFAULT_EXAMPLES, IssueCount, IssueSink, IssueTally};
@@ -376,135 +377,35 @@ impl Checker {
 
     fn parallel<R: Read>(
         &self,
-        mut r: R,
+        r: R,
         threads: usize,
         progress: &mut dyn FnMut(u64),
         sink: &mut dyn IssueSink,
     ) -> Result<Summary, Error> {
-        use std::sync::mpsc::{channel, sync_channel};
-        use std::sync::{Arc, Mutex};
-
-        let threads = threads.clamp(1, MAX_THREADS);
         let keep = sink.wants_issues();
-        let max = self.config.max_line_len;
-        // A block always holds a whole line of the maximum length.
-        let block_size = BLOCK.max(max.saturating_add(2));
-        // The header: read until its end of line.
-        let mut pending = Vec::with_capacity(BLOCK + max);
-        let mut eof = false;
-        loop {
-            if memchr::memchr(b'\n', &pending).is_some() || eof {
-                break;
-            }
-            if pending.len() > max.saturating_add(5) {
-                return Err(Error::HeaderTooLong { max });
-            }
-            eof = read_some(&mut r, &mut pending, 64 * 1024, 0)?;
-        }
-        let head = Reader::with_config(&pending[..], self.format, self.config)?;
-        let layout = head.layout().clone();
-        let bom = head.had_bom();
-        let body = usize::try_from(head.bytes_read()).unwrap_or(pending.len()).min(pending.len());
-        drop(head);
-        pending.drain(..body);
-        let mut offset = body as u64; // byte offset of pending[0]
-
-        let (job_tx, job_rx) = sync_channel::<(usize, Job)>(1);
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let (res_tx, res_rx) = channel::<(usize, Result<(Tally, u64), Error>)>();
-        std::thread::scope(|s| -> Result<Summary, Error> {
-            for _ in 0..threads {
-                let job_rx = Arc::clone(&job_rx);
-                let res_tx = res_tx.clone();
-                let layout = layout.clone();
-                s.spawn(move || {
-                    loop {
-                        let job = match job_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok((index, job)) = job else { return };
-                        let result = self.run_job(job, &layout, keep);
-                        if res_tx.send((index, result)).is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-            drop(res_tx);
-            let mut total = Tally::new(self, false);
-            let mut lines_before = 1u64; // the header
-            let mut waiting = BTreeMap::new();
-            let mut next = 0usize;
-            let mut sent = 0usize;
-            let mut absorb = |res: (usize, Result<(Tally, u64), Error>),
-                              total: &mut Tally,
-                              next: &mut usize,
-                              lines_before: &mut u64,
-                              sink: &mut dyn IssueSink|
-             -> Result<(), Error> {
-                waiting.insert(res.0, res.1);
-                while let Some(r) = waiting.remove(next) {
-                    let (t, lines) = r?;
-                    total.merge_after(t, *lines_before, sink)?;
-                    *lines_before += lines;
-                    *next += 1;
-                }
+        let mut total = Tally::new(self, false);
+        let mut lines_before = 1u64; // the header
+        let work = |block: Block, layout: &Layout| self.run_job(block, layout, keep);
+        let head = blocks::in_blocks(
+            r,
+            self.format,
+            self.config,
+            threads.clamp(1, MAX_THREADS),
+            &work,
+            &mut |(t, lines): (Tally, u64)| {
+                total.merge_after(t, lines_before, sink)?;
+                lines_before += lines;
                 Ok(())
-            };
-            loop {
-                // Fill the block, then cut it after its last line break.
-                while pending.len() < block_size && !eof {
-                    let want = block_size - pending.len();
-                    eof = read_some(&mut r, &mut pending, want, offset)?;
-                }
-                if pending.is_empty() {
-                    break;
-                }
-                let cut = match memchr::memrchr(b'\n', &pending) {
-                    _ if eof => Some(pending.len()),
-                    Some(i) => Some(i + 1),
-                    None => None,
-                };
-                let job = match cut {
-                    Some(cut) => {
-                        let rest = pending.split_off(cut);
-                        let block = std::mem::replace(&mut pending, rest);
-                        let start = offset;
-                        offset += block.len() as u64;
-                        Job::Block(block, start)
-                    }
-                    None => {
-                        // No line break in a whole block: a line longer than any
-                        // allowed one. Skip it without buffering.
-                        let start = offset;
-                        let (len, more) = skip_line(&mut r, &mut pending, offset, &mut eof)?;
-                        offset += len + u64::from(more);
-                        Job::TooLong(start, len, max)
-                    }
-                };
-                job_tx.send((sent, job)).map_err(|_| Error::NoHeader)?;
-                sent += 1;
-                progress(offset);
-                while let Ok(res) = res_rx.try_recv() {
-                    absorb(res, &mut total, &mut next, &mut lines_before, sink)?;
-                }
-            }
-            drop(job_tx);
-            while next < sent {
-                match res_rx.recv() {
-                    Ok(res) => absorb(res, &mut total, &mut next, &mut lines_before, sink)?,
-                    Err(_) => break,
-                }
-            }
-            total.finish(&layout, offset, bom)
-        })
+            },
+            progress,
+        )?;
+        total.finish(&head.layout, head.bytes, head.bom)
     }
 
-    fn run_job(&self, job: Job, layout: &Layout, keep: bool) -> Result<(Tally, u64), Error> {
+    fn run_job(&self, job: Block, layout: &Layout, keep: bool) -> Result<(Tally, u64), Error> {
         let mut t = Tally::new(self, keep);
         match job {
-            Job::Block(block, byte) => {
+            Block::Lines(block, byte) => {
                 let mut r =
                     Reader::from_block(block, layout.clone(), self.config, Position { byte, line: 0, record: 0 });
                 while let Some(item) = r.next_item()? {
@@ -512,7 +413,7 @@ impl Checker {
                 }
                 Ok((t, r.lines_read()))
             }
-            Job::TooLong(byte, len, max) => {
+            Block::TooLong(byte, len, max) => {
                 let issue = Issue::error(
                     crate::error::Code::LineTooLong,
                     Position { byte, line: 1, record: 0 },
@@ -580,47 +481,6 @@ impl Checker {
 /// Most threads a check starts, whatever it is asked: beyond the machine's
 /// parallelism threads only cost memory (a block each in flight).
 pub const MAX_THREADS: usize = 256;
-
-/// Size of the blocks handed to worker threads.
-const BLOCK: usize = 2 * 1024 * 1024;
-
-enum Job {
-    /// Whole lines and the byte offset of the first.
-    Block(Vec<u8>, u64),
-    /// A line too long to buffer: offset, length, maximum.
-    TooLong(u64, u64, usize),
-}
-
-/// Appends up to `want` bytes; returns true at end of input.
-fn read_some<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize, offset: u64) -> Result<bool, Error> {
-    let old = buf.len();
-    let want = want.max(1);
-    // `take` + `read_to_end` fills up to `want` bytes without zeroing the buffer
-    // first; fewer bytes than asked means the end of the input.
-    match r.by_ref().take(want as u64).read_to_end(buf) {
-        Ok(n) => Ok(n < want),
-        Err(source) => Err(Error::Io { byte: offset + old as u64, source }),
-    }
-}
-
-/// Discards input up to and including the next line break. `pending` holds the
-/// start of the line. Returns the line length and whether a line break ended it.
-fn skip_line<R: Read>(r: &mut R, pending: &mut Vec<u8>, offset: u64, eof: &mut bool) -> Result<(u64, bool), Error> {
-    let mut len = 0u64;
-    loop {
-        if let Some(i) = memchr::memchr(b'\n', pending) {
-            len += i as u64;
-            pending.drain(..=i);
-            return Ok((len, true));
-        }
-        len += pending.len() as u64;
-        pending.clear();
-        if *eof {
-            return Ok((len, false));
-        }
-        *eof = read_some(r, pending, BLOCK, offset + len)?;
-    }
-}
 
 /// Splits `data[start..]` into about `n` chunks ending just after a `\n` (the last
 /// one at the end of the data). Returns the boundaries, first = `start`.

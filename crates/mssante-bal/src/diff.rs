@@ -7,10 +7,11 @@
 //! [`crate::reader`]) are counted apart and not compared.
 //!
 //! [`diff_streaming`] compares two files of any size in bounded memory: it
-//! reads the old file twice and the new file once (each source is opened again
-//! for the second read: a file, a ZIP entry), keeps a compact index of the old
-//! file (48 bytes a record), and the texts it needs later in a spool that goes
-//! to a temporary file past its budget. [`diff`] is the in-memory convenience
+//! reads the old file twice (three times when the headers differ) and the new
+//! file once, each [`Source`] opened again for each read (a file, a ZIP
+//! entry); it keeps a compact index of the old file (about 80 bytes a record), and
+//! the texts it needs later in a spool that goes to a temporary file past its
+//! budget. [`diff`] is the in-memory convenience
 //! over it; both give the same result.
 //!
 //! ```
@@ -24,8 +25,10 @@
 //! assert_eq!(d.changes.iter().find(|c| c.kind == mssante_bal::diff::ChangeKind::Changed).unwrap().fields, ["Adresse BAL", "Service de rattachement"]);
 //! ```
 
+use crate::blocks::{self, Block};
 use crate::distinct::{Fingerprint, hash_key};
 use crate::error::Error;
+use crate::error::Position;
 use crate::layout::{Column, Format, Layout, Slot};
 use crate::reader::{Item, RawRecord, Reader, ReaderConfig};
 use crate::source::Source;
@@ -101,16 +104,30 @@ pub struct Diff {
     pub changes: Vec<Change>,
 }
 
+/// The row key's fingerprint: the address's key, `Identifiant PP` and
+/// `Identification Structure` in ASCII lower case, written without allocating
+/// (an address that is not ASCII goes through its key first).
 fn key_fp(rec: &RawRecord<'_>) -> u128 {
-    let mut k = String::with_capacity(96);
-    k.push_str(&address_key(rec.field(Column::Address)));
-    k.push('\u{0}');
-    k.push_str(rec.field(Column::PersonId));
-    k.push('\u{0}');
-    k.push_str(rec.field(Column::StructureId));
-    // The address part is a key already; identifiers compare without ASCII case.
-    k.make_ascii_lowercase();
-    hash_key(k.as_bytes())
+    let mut f = Fingerprint::new();
+    let address = rec.field(Column::Address);
+    // An ASCII address's key is its lower case, done below.
+    let key = if address.is_ascii() { std::borrow::Cow::Borrowed(address) } else { address_key(address) };
+    let mut buf = [0u8; 64];
+    for part in [key.as_ref(), "\u{0}", rec.field(Column::PersonId), "\u{0}", rec.field(Column::StructureId)] {
+        for chunk in part.as_bytes().chunks(buf.len()) {
+            for (d, s) in buf.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            f.write(&buf[..chunk.len()]);
+        }
+    }
+    f.finish()
+}
+
+/// The hash of a whole line: when both files have the same layout, two rows
+/// have the same values exactly when their lines are the same.
+fn line_hash(rec: &RawRecord<'_>) -> u128 {
+    hash_key(rec.line().as_bytes())
 }
 
 /// A hash of a record's values by column identity, whatever the column order:
@@ -202,7 +219,7 @@ fn changed_fields(old_layout: &Layout, old: &str, new_layout: &Layout, new: &str
 
 /// Compares two in-memory files.
 pub fn diff(old: &[u8], new: &[u8], format: Format) -> Result<Diff, Error> {
-    diff_streaming(&mut { old }, &mut { new }, format, &mut |_, _| {})?.into_diff()
+    diff_streaming(&mut { old }, &mut { new }, format, 1, &mut |_, _| {})?.into_diff()
 }
 
 /// Which read of [`diff_streaming`] a progress report is about.
@@ -219,10 +236,39 @@ pub enum Pass {
 /// One record of the old file in the index.
 #[derive(Clone, Copy)]
 struct OldRow {
-    key: u128,
     content: u128,
     line: u64,
+    /// The next row of the same key, in line order (`u32::MAX`: none).
+    next: u32,
+    matched: bool,
 }
+
+/// Rows of a key: the first one not matched yet, and the last one.
+#[derive(Clone, Copy)]
+struct Chain {
+    head: u32,
+    tail: u32,
+}
+
+/// A hasher for keys that are fingerprints already: their low 64 bits.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+
+type KeyMap = std::collections::HashMap<u128, Chain, std::hash::BuildHasherDefault<Prehashed>>;
 
 /// A changed or added row, in new-file order.
 struct Pending {
@@ -376,7 +422,8 @@ impl serde::Serialize for DiffStream {
     }
 }
 
-/// Compares two files of any size in bounded memory. The old file is read
+/// Compares two files of any size in bounded memory, splitting and hashing
+/// rows on `threads` threads (1: on the calling thread). The old file is read
 /// twice, the new one once; `progress(pass, bytes)` reports each read now and
 /// then.
 ///
@@ -386,7 +433,7 @@ impl serde::Serialize for DiffStream {
 /// let pad = "|".repeat(26);
 /// let old = format!("{h}\nPER|a@x.fr|8|10000000009|810000000009{pad}\n");
 /// let new = format!("{h}\nPER|b@x.fr|8|10000000017|810000000017{pad}\n");
-/// let d = diff_streaming(&mut old.as_bytes(), &mut new.as_bytes(), Format::Extraction, &mut |_, _| {}).unwrap();
+/// let d = diff_streaming(&mut old.as_bytes(), &mut new.as_bytes(), Format::Extraction, 2, &mut |_, _| {}).unwrap();
 /// assert_eq!((d.added, d.removed), (1, 1));
 /// let mut kinds = Vec::new();
 /// d.try_for_each_change(|c| { kinds.push(c.kind); Ok::<_, mssante_bal::Error>(()) }).unwrap();
@@ -396,9 +443,10 @@ pub fn diff_streaming(
     old: &mut dyn Source,
     new: &mut dyn Source,
     format: Format,
+    threads: usize,
     progress: &mut dyn FnMut(Pass, u64),
 ) -> Result<DiffStream, Error> {
-    diff_in(SPOOL_BUDGET, old, new, format, progress)
+    diff_in(SPOOL_BUDGET, old, new, format, threads, progress)
 }
 
 fn diff_in(
@@ -406,10 +454,12 @@ fn diff_in(
     old: &mut dyn Source,
     new: &mut dyn Source,
     format: Format,
+    threads: usize,
     progress: &mut dyn FnMut(Pass, u64),
 ) -> Result<DiffStream, Error> {
     // Lines as long as the reader allows: a diff compares what is there.
     let config = ReaderConfig { strict_field_count: true, ..ReaderConfig::default() };
+    let threads = threads.clamp(1, crate::check::MAX_THREADS);
     let mut d = DiffStream {
         added: 0,
         removed: 0,
@@ -424,89 +474,120 @@ fn diff_in(
     };
     let spool = d.spool.get_mut();
 
-    // 1. Index the old file: key, content hash, line; sorted by key then line.
-    let mut r = Reader::with_config(old.open()?, format, config)?;
-    let old_layout = r.layout().clone();
+    // 1. Index the old file: per row its key, the hash of its line, its line.
+    // The hash becomes one of the values by column, from another read, when
+    // the new file's columns differ.
     let mut index: Vec<OldRow> = Vec::new();
-    while let Some(item) = r.next_item()? {
-        match item {
-            Item::Rejected(_) => d.old_unreadable += 1,
-            Item::Record(rec) => index.push(OldRow {
-                key: key_fp(&rec),
-                content: content_hash(&old_layout, &rec),
-                line: rec.position.line,
-            }),
-        }
-        if index.len().is_multiple_of(65_536) {
-            progress(Pass::IndexOld, r.bytes_read());
-        }
-    }
-    progress(Pass::IndexOld, r.bytes_read());
-    drop(r);
-    index.sort_unstable_by_key(|o| (o.key, o.line));
-    let mut matched = vec![false; index.len()];
+    let mut keys = KeyMap::default();
+    let mut lines_before = 1u64;
+    let head = blocks::in_blocks(
+        old.open()?,
+        format,
+        config,
+        threads,
+        &|block, layout| scan(block, layout, config, false),
+        &mut |b: Scanned| {
+            d.old_unreadable += b.unreadable;
+            for row in b.rows {
+                let i = u32::try_from(index.len()).map_err(|_| too_many())?;
+                match keys.entry(row.key) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(Chain { head: i, tail: i });
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut o) => {
+                        let c = o.get_mut();
+                        index[c.tail as usize].next = i;
+                        c.tail = i;
+                    }
+                }
+                index.push(OldRow {
+                    content: row.content,
+                    line: lines_before + row.line,
+                    next: u32::MAX,
+                    matched: false,
+                });
+            }
+            lines_before += b.lines;
+            Ok(())
+        },
+        &mut |bytes| progress(Pass::IndexOld, bytes),
+    )?;
+    let old_layout = head.layout;
 
     // 2. The new file: the k-th row of a key matches the k-th row of that key
     // in the old file (the first one not matched yet, in line order).
-    let mut r = Reader::with_config(new.open()?, format, config)?;
-    let new_layout = r.layout().clone();
-    let mut seen = 0u64;
-    loop {
-        seen += 1;
-        if seen.is_multiple_of(65_536) {
-            progress(Pass::CompareNew, r.bytes_read());
-        }
-        let Some(item) = r.next_item()? else { break };
-        let rec = match item {
-            Item::Rejected(_) => {
-                d.new_unreadable += 1;
-                continue;
-            }
-            Item::Record(rec) => rec,
-        };
-        let key = key_fp(&rec);
-        let from = index.partition_point(|o| o.key < key);
-        let hit = (from..index.len()).take_while(|&i| index[i].key == key).find(|&i| !matched[i]);
-        let address = rec.field(Column::Address);
-        match hit {
-            Some(i) => {
-                matched[i] = true;
-                if index[i].content == content_hash(&new_layout, &rec) {
-                    d.unchanged += 1;
-                    continue;
+    let mut lines_before = 1u64;
+    let mut hashes_by_column = None;
+    let head = blocks::in_blocks(
+        new.open()?,
+        format,
+        config,
+        threads,
+        &|block, layout| scan(block, layout, config, *layout != old_layout),
+        &mut |b: Scanned| {
+            d.new_unreadable += b.unreadable;
+            if hashes_by_column.is_none() {
+                hashes_by_column = Some(b.by_column);
+                if b.by_column {
+                    rehash_by_column(old, format, config, &old_layout, &mut index)?;
                 }
-                d.changed += 1;
-                d.by_domain.entry(domain_of(address)).or_default().changed += 1;
-                d.pending.push(Pending {
-                    new_line: rec.position.line,
-                    old_line: index[i].line,
-                    address: spool.put(address.as_bytes()).map_err(io_err)?,
-                    text: Some(spool.put(rec.line().as_bytes()).map_err(io_err)?),
-                    fields: None,
-                });
             }
-            None => {
-                d.added += 1;
-                d.by_domain.entry(domain_of(address)).or_default().added += 1;
-                d.pending.push(Pending {
-                    new_line: rec.position.line,
-                    old_line: 0,
-                    address: spool.put(address.as_bytes()).map_err(io_err)?,
-                    text: None,
-                    fields: None,
-                });
+            for row in b.rows {
+                let line = lines_before + row.line;
+                let text = b.text.get(row.start..row.end).and_then(|t| std::str::from_utf8(t).ok()).unwrap_or("");
+                let address = text.split('|').nth(b.address_at.unwrap_or(usize::MAX)).unwrap_or("");
+                // The first row of the key not matched yet; the next one becomes first.
+                let hit = match keys.get_mut(&row.key) {
+                    Some(c) if c.head != u32::MAX => {
+                        let i = c.head as usize;
+                        c.head = index[i].next;
+                        Some(i)
+                    }
+                    _ => None,
+                };
+                match hit {
+                    Some(i) => {
+                        index[i].matched = true;
+                        if index[i].content == row.content {
+                            d.unchanged += 1;
+                            continue;
+                        }
+                        d.changed += 1;
+                        d.by_domain.entry(domain_of(address)).or_default().changed += 1;
+                        d.pending.push(Pending {
+                            new_line: line,
+                            old_line: index[i].line,
+                            address: spool.put(address.as_bytes()).map_err(io_err)?,
+                            text: Some(spool.put(text.as_bytes()).map_err(io_err)?),
+                            fields: None,
+                        });
+                    }
+                    None => {
+                        d.added += 1;
+                        d.by_domain.entry(domain_of(address)).or_default().added += 1;
+                        d.pending.push(Pending {
+                            new_line: line,
+                            old_line: 0,
+                            address: spool.put(address.as_bytes()).map_err(io_err)?,
+                            text: None,
+                            fields: None,
+                        });
+                    }
+                }
             }
-        }
-    }
-    progress(Pass::CompareNew, r.bytes_read());
-    drop(r);
+            lines_before += b.lines;
+            Ok(())
+        },
+        &mut |bytes| progress(Pass::CompareNew, bytes),
+    )?;
+    let new_layout = head.layout;
 
     // 3. The old file again, for what only it holds: the removed rows'
     // addresses and the changed rows' old values.
-    let mut gone_lines: Vec<u64> = index.iter().zip(&matched).filter(|(_, m)| !**m).map(|(o, _)| o.line).collect();
+    drop(keys);
+    // In line order already.
+    let gone_lines: Vec<u64> = index.iter().filter(|o| !o.matched).map(|o| o.line).collect();
     drop(index);
-    drop(matched);
-    gone_lines.sort_unstable();
     let mut partners: Vec<(u64, usize)> =
         d.pending.iter().enumerate().filter(|(_, p)| p.text.is_some()).map(|(i, p)| (p.old_line, i)).collect();
     partners.sort_unstable();
@@ -551,6 +632,81 @@ fn diff_in(
     Ok(d)
 }
 
+/// A row of a block, its line counted from the block's start.
+struct ScannedRow {
+    key: u128,
+    content: u128,
+    line: u64,
+    /// The line's bytes in the block.
+    start: usize,
+    end: usize,
+}
+
+/// What a worker makes of a block.
+struct Scanned {
+    rows: Vec<ScannedRow>,
+    unreadable: u64,
+    lines: u64,
+    /// The block, for the lines the merge needs.
+    text: Vec<u8>,
+    /// Contents are hashes of the values by column (the files' columns differ).
+    by_column: bool,
+    /// The field index of `Adresse BAL`.
+    address_at: Option<usize>,
+}
+
+fn scan(block: Block, layout: &Layout, config: ReaderConfig, by_column: bool) -> Result<Scanned, Error> {
+    let address_at = layout.index_of(Column::Address);
+    let (block, byte) = match block {
+        Block::Lines(block, byte) => (block, byte),
+        Block::TooLong(..) => {
+            return Ok(Scanned { rows: Vec::new(), unreadable: 1, lines: 1, text: Vec::new(), by_column, address_at });
+        }
+    };
+    let mut r = Reader::from_block(block, layout.clone(), config, Position { byte, line: 0, record: 0 });
+    let (mut rows, mut unreadable) = (Vec::new(), 0);
+    while let Some(item) = r.next_item()? {
+        match item {
+            Item::Rejected(_) => unreadable += 1,
+            Item::Record(rec) => {
+                let start = usize::try_from(rec.position.byte - byte).unwrap_or(0);
+                rows.push(ScannedRow {
+                    key: key_fp(&rec),
+                    content: if by_column { content_hash(layout, &rec) } else { line_hash(&rec) },
+                    line: rec.position.line,
+                    start,
+                    end: start + rec.line().len(),
+                })
+            }
+        }
+    }
+    let lines = r.lines_read();
+    Ok(Scanned { rows, unreadable, lines, text: r.into_block(), by_column, address_at })
+}
+
+/// Replaces the old rows' line hashes by hashes of their values by column.
+fn rehash_by_column(
+    old: &mut dyn Source,
+    format: Format,
+    config: ReaderConfig,
+    layout: &Layout,
+    index: &mut [OldRow],
+) -> Result<(), Error> {
+    let mut again = Reader::with_config(old.open()?, format, config)?;
+    let mut rows = index.iter_mut();
+    while let Some(item) = again.next_item()? {
+        if let Item::Record(rec) = item {
+            let row = rows.next().filter(|o| o.line == rec.position.line).ok_or_else(changed_underneath)?;
+            row.content = content_hash(layout, &rec);
+        }
+    }
+    Ok(())
+}
+
+fn too_many() -> Error {
+    Error::Io { byte: 0, source: std::io::Error::other("more than 4 billion records in the old file") }
+}
+
 fn changed_underneath() -> Error {
     Error::Io {
         byte: 0,
@@ -575,7 +731,7 @@ mod tests {
         // Some kept rows change a value.
         let new = String::from_utf8(new).unwrap().replacen("|C|Civil|", "|E|Étudiant|", 40).into_bytes();
         let run = |budget| {
-            diff_in(budget, &mut &a[..], &mut &new[..], Format::Extraction, &mut |_, _| {})
+            diff_in(budget, &mut &a[..], &mut &new[..], Format::Extraction, 2, &mut |_, _| {})
                 .unwrap()
                 .into_diff()
                 .unwrap()
@@ -602,7 +758,7 @@ mod tests {
             }
         }
         let mut source = Replaced(0, &old, &other);
-        let e = diff_streaming(&mut source, &mut new.as_bytes(), Format::Extraction, &mut |_, _| {}).unwrap_err();
+        let e = diff_streaming(&mut source, &mut new.as_bytes(), Format::Extraction, 1, &mut |_, _| {}).unwrap_err();
         assert!(e.to_string().contains("changed between its two reads"), "{e}");
     }
 }

@@ -22,7 +22,6 @@
 //! ```
 
 use crate::error::{Code, Error, Issue, Severity};
-use std::collections::HashMap;
 
 /// Examples of each code a summary keeps by default.
 pub const DEFAULT_EXAMPLES: usize = 20;
@@ -79,19 +78,32 @@ type ByColumn = Vec<(Option<String>, u64)>;
 ///
 /// Memory is bounded by the number of distinct (code, column) pairs and
 /// `examples` per code, whatever the number of issues.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IssueTally {
-    counts: HashMap<(Code, Severity), ByColumn>,
-    shown: HashMap<Code, usize>,
+    /// Indexed by code (catalogue position) × 2 + severity.
+    counts: Vec<ByColumn>,
+    /// Examples kept, by code.
+    shown: Vec<usize>,
     examples: Vec<Issue>,
     max_examples: usize,
     total: [u64; 2],
 }
 
+/// A code's position in its catalogue (`Code` is a field-less enum).
+fn slot(code: Code) -> usize {
+    code as usize
+}
+
 impl IssueTally {
     /// A tally keeping at most `examples` examples per code.
     pub fn new(examples: usize) -> Self {
-        IssueTally { max_examples: examples, ..IssueTally::default() }
+        IssueTally {
+            counts: vec![Vec::new(); Code::ALL.len() * 2],
+            shown: vec![0; Code::ALL.len()],
+            examples: Vec::new(),
+            max_examples: examples,
+            total: [0; 2],
+        }
     }
 
     /// Counts an issue; keeps it as an example when its code has fewer than
@@ -102,8 +114,9 @@ impl IssueTally {
     }
 
     fn count(&mut self, code: Code, severity: Severity, column: Option<&str>, n: u64) {
-        self.total[usize::from(severity == Severity::Warning)] += n;
-        let by_column = self.counts.entry((code, severity)).or_default();
+        let warning = usize::from(severity == Severity::Warning);
+        self.total[warning] += n;
+        let Some(by_column) = self.counts.get_mut(slot(code) * 2 + warning) else { return };
         match by_column.iter_mut().find(|(c, _)| c.as_deref() == column) {
             Some((_, k)) => *k += n,
             None => by_column.push((column.map(str::to_owned), n)),
@@ -111,8 +124,9 @@ impl IssueTally {
     }
 
     fn offer(&mut self, issue: &Issue) {
-        let shown = self.shown.entry(issue.code).or_default();
-        if *shown < self.max_examples {
+        if let Some(shown) = self.shown.get_mut(slot(issue.code))
+            && *shown < self.max_examples
+        {
             *shown += 1;
             self.examples.push(issue.clone());
         }
@@ -131,7 +145,12 @@ impl IssueTally {
     /// Adds the counts of a tally of what follows in the file; its examples
     /// come after ours, `line_offset` lines further.
     pub(crate) fn merge_after(&mut self, other: IssueTally, line_offset: u64) {
-        for ((code, severity), by_column) in other.counts {
+        for (k, by_column) in other.counts.into_iter().enumerate() {
+            let (Some(&code), severity) =
+                (Code::ALL.get(k / 2), if k % 2 == 0 { Severity::Error } else { Severity::Warning })
+            else {
+                continue;
+            };
             for (column, n) in by_column {
                 self.count(code, severity, column.as_deref(), n);
             }
@@ -149,8 +168,13 @@ impl IssueTally {
         let mut counts: Vec<IssueCount> = self
             .counts
             .into_iter()
-            .flat_map(|((code, severity), by_column)| {
-                by_column.into_iter().map(move |(column, count)| IssueCount { code, severity, column, count })
+            .enumerate()
+            .flat_map(|(k, by_column)| {
+                let code = Code::ALL.get(k / 2).copied();
+                let severity = if k % 2 == 0 { Severity::Error } else { Severity::Warning };
+                by_column
+                    .into_iter()
+                    .filter_map(move |(column, count)| Some(IssueCount { code: code?, severity, column, count }))
             })
             .collect();
         counts.sort();

@@ -38,6 +38,7 @@
 
 #[cfg(feature = "zip")]
 pub mod archive;
+mod blocks;
 pub mod check;
 pub mod diff;
 pub mod distinct;

@@ -349,6 +349,12 @@ impl Reader<std::io::Empty> {
         r.eof = true;
         r
     }
+
+    /// The block back, unchanged: positions of its records minus the start's
+    /// byte are offsets into it.
+    pub(crate) fn into_block(self) -> Vec<u8> {
+        self.buf
+    }
 }
 
 /// Appends the offset of every `|` in `bytes`.

@@ -3,7 +3,7 @@
 //! on any pair of files — duplicated keys, unreadable lines, a column the
 //! other file lacks, columns in another order.
 
-use mssante_bal::diff::{Change, ChangeKind, diff};
+use mssante_bal::diff::{Change, ChangeKind, diff, diff_streaming};
 use mssante_bal::{Column, Format, Item, Layout, Reader};
 use mssante_types::identity::{address_domain_key, address_key};
 use proptest::prelude::*;
@@ -159,6 +159,10 @@ proptest! {
     ) {
         let (a, b) = (file(&old, old_extra), file(&new, new_extra));
         let d = diff(&a, &b, Format::Extraction).unwrap();
+        let threaded = diff_streaming(&mut &a[..], &mut &b[..], Format::Extraction, 2, &mut |_, _| {}).unwrap().into_diff().unwrap();
+        prop_assert_eq!(&threaded.changes, &d.changes);
+        prop_assert_eq!(&threaded.by_domain, &d.by_domain);
+        prop_assert_eq!([threaded.added, threaded.removed, threaded.changed, threaded.unchanged, threaded.old_unreadable, threaded.new_unreadable], [d.added, d.removed, d.changed, d.unchanged, d.old_unreadable, d.new_unreadable]);
         let (n, mut expected) = oracle(&a, &b);
         prop_assert_eq!([d.added, d.removed, d.changed, d.unchanged, d.old_unreadable, d.new_unreadable], n);
         let mut got = d.changes.clone();

@@ -207,7 +207,8 @@ pub fn diff(old: &Path, new: &Path, json: bool, max_zip_entry: u64) -> anyhow::R
             bar.set_position(done + bytes);
         }
     };
-    let d = diff_streaming(&mut a, &mut b, Format::Extraction, &mut progress).map_err(|e| {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let d = diff_streaming(&mut a, &mut b, Format::Extraction, threads, &mut progress).map_err(|e| {
         // The error names the file whose header failed; else both.
         files::about(Path::new(&format!("{} → {}", files::shown(old), files::shown(new))), e)
     })?;
