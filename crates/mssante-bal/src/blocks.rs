@@ -3,7 +3,7 @@
 //! streaming diff.
 //!
 //! The calling thread reads the header, then cuts the body into blocks of about
-//! 2 MiB ending at a line break; workers turn each block into a result; the
+//! 1 MiB ending at a line break; workers turn each block into a result; the
 //! calling thread hands the results to `merge` in input order. At most a few
 //! blocks are in flight, so memory stays bounded whatever the input. A line
 //! longer than any allowed one is skipped without being buffered and handed to
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 /// Size of the blocks handed to worker threads.
-pub(crate) const BLOCK: usize = 2 * 1024 * 1024;
+pub(crate) const BLOCK: usize = 1024 * 1024;
 
 /// What a worker gets.
 pub(crate) enum Block {
