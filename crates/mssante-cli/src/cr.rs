@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mssante_bal::feed::FeedFileName;
 use mssante_cr::deposit::Deposit;
-use mssante_cr::reconcile::{Finding, PublicationRules, reconcile as reconcile_files};
+use mssante_cr::reconcile::{Finding, PublicationRules, reconcile_streaming};
 use mssante_cr::report::{ReportKind, pipe_kind};
 use mssante_cr::{DepositReport, IntegrationReport, Integrator, OperatorRule, Ownership, Totals};
 use serde::Serialize;
@@ -245,12 +245,23 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
         Some(b) => Box::new(b.wrap_read(ext_reader)),
         None => ext_reader,
     };
-    let r = reconcile_files(feed_reader, ext_reader, &rules, own.as_ref(), &operator)?;
+    let stream = reconcile_streaming(feed_reader, ext_reader, &rules, own.as_ref(), &operator)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let r = &stream.totals;
+    let discrepancies = r.differing + r.missing + r.unexpected + r.published_despite_rule;
     if a.json {
-        print_json(&serde_json::json!({ "operator": operator, "reconciliation": r }))?;
+        #[derive(Serialize)]
+        struct Json<'a> {
+            operator: &'a str,
+            reconciliation: &'a mssante_cr::reconcile::ReconcileStream,
+        }
+        use std::io::Write as _;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut out, &Json { operator: &operator, reconciliation: &stream })?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         outln!(
             "Opérateur {operator} : {} BAL envoyée(s), {} attendue(s) dans l'extraction, {} exclue(s) (liste rouge, types non publiés), {} rejetée(s)",
@@ -269,7 +280,13 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
             r.unexpected,
             r.published_despite_rule
         );
-        for d in r.discrepancies.iter().take(a.show) {
+        let mut shown = 0usize;
+        // Stops once `show` are printed (`Err(None)`); `Err(Some(e))` is a failure.
+        let visited = stream.try_for_each(|d| -> Result<(), Option<anyhow::Error>> {
+            if shown >= a.show {
+                return Err(None);
+            }
+            shown += 1;
             let fields: Vec<String> = d
                 .fields
                 .iter()
@@ -282,13 +299,20 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
                 d.rule.as_deref().unwrap_or(""),
                 fields.join("; ")
             );
-            outln!("  {}", files::printable(&line));
+            (|| -> anyhow::Result<()> {
+                outln!("  {}", files::printable(&line));
+                Ok(())
+            })()
+            .map_err(Some)
+        });
+        if let Err(Some(e)) = visited {
+            return Err(e);
         }
-        if r.discrepancies.len() > a.show {
-            outln!("  … et {} autre(s)", r.discrepancies.len() - a.show);
+        if discrepancies > a.show as u64 {
+            outln!("  … et {} autre(s)", discrepancies - a.show as u64);
         }
     }
-    Ok(if r.discrepancies.is_empty() { 0 } else { 1 })
+    Ok(if discrepancies == 0 { 0 } else { 1 })
 }
 
 /// Above this size a CR d'intégration is shown by its head only.

@@ -133,23 +133,35 @@ impl Reconciliation {
     }
 }
 
-/// One valid feed BAL, compactly: a national feed of 535,000 BALs holds
-/// about 150 bytes each.
+/// One valid feed BAL, compactly (32 bytes and its text in a shared arena).
 struct Sent {
     line: u64,
-    /// The address then each compared value, `\u{1f}`-separated.
-    text: Box<str>,
+    /// The extraction line where it was first met (0: not met).
+    published_at: u64,
+    /// Its text in the arena: the address then each compared value,
+    /// `\u{1f}`-separated.
+    at: u32,
+    len: u32,
     excluded_by: Option<Exclusion>,
-    seen: bool,
+    /// A later line of an address already sent: integration rejects it.
+    repeated: bool,
 }
 
 impl Sent {
-    fn address(&self) -> &str {
-        self.text.split('\u{1f}').next().unwrap_or("")
+    fn text<'a>(&self, arena: &'a str) -> &'a str {
+        arena.get(self.at as usize..self.at as usize + self.len as usize).unwrap_or("")
     }
 
-    fn values(&self) -> impl Iterator<Item = &str> {
-        self.text.split('\u{1f}').skip(1)
+    fn address<'a>(&self, arena: &'a str) -> &'a str {
+        self.text(arena).split('\u{1f}').next().unwrap_or("")
+    }
+
+    fn values<'a>(&self, arena: &'a str) -> impl Iterator<Item = &'a str> {
+        self.text(arena).split('\u{1f}').skip(1)
+    }
+
+    fn published(&self) -> Option<u64> {
+        (self.published_at > 0).then_some(self.published_at)
     }
 }
 
@@ -158,14 +170,16 @@ impl Sent {
 enum Exclusion {
     ListeRouge,
     /// The index of its type in [`PublicationRules::unpublished_types`].
-    Type(usize),
+    Type(u16),
 }
 
 impl Exclusion {
     fn rule(self, rules: &PublicationRules) -> String {
         match self {
             Exclusion::ListeRouge => "liste rouge".to_owned(),
-            Exclusion::Type(i) => format!("type {} not published", rules.unpublished_types.get(i).map_or("", |t| t)),
+            Exclusion::Type(i) => {
+                format!("type {} not published", rules.unpublished_types.get(usize::from(i)).map_or("", |t| t))
+            }
         }
     }
 }
@@ -185,9 +199,8 @@ fn domain_of(address: &str) -> String {
     mssante_types::identity::address_domain_key(address.trim()).into_owned()
 }
 
-/// Reconciles an operator's feed with a public extraction. Both are read
-/// once, as streams: the feed's valid BALs are held compactly, the extraction
-/// is never held.
+/// Reconciles an operator's feed with a public extraction, every discrepancy
+/// in memory: [`reconcile_streaming`] and [`ReconcileStream::into_reconciliation`].
 ///
 /// ```
 /// use mssante_cr::reconcile::{reconcile, PublicationRules};
@@ -207,10 +220,143 @@ pub fn reconcile(
     ownership: Option<&Ownership>,
     operator: &str,
 ) -> Result<Reconciliation, Error> {
+    reconcile_streaming(feed, extraction, rules, ownership, operator)?.into_reconciliation()
+}
+
+/// A reconciliation whose counts are known and whose discrepancies are made
+/// one at a time ([`ReconcileStream::try_for_each`]): a national feed
+/// reconciled with the national extraction holds its BALs compactly (about
+/// 130 bytes each), never the extraction nor a list of findings.
+pub struct ReconcileStream {
+    /// The counts and domains; `discrepancies` is empty.
+    pub totals: Reconciliation,
+    sent: Vec<Sent>,
+    arena: String,
+    /// The differing fields of sent BALs, by index.
+    fields: HashMap<usize, Vec<FieldChange>>,
+    /// Published rows not sent: address and extraction line, in extraction order.
+    unexpected: Vec<(Box<str>, u64)>,
+    rules: PublicationRules,
+}
+
+impl std::fmt::Debug for ReconcileStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReconcileStream").field("totals", &self.totals).finish_non_exhaustive()
+    }
+}
+
+impl ReconcileStream {
+    /// Visits every discrepancy: sent BALs in feed order, then unexpected
+    /// ones in extraction order.
+    pub fn try_for_each<E>(&self, mut f: impl FnMut(Discrepancy) -> Result<(), E>) -> Result<(), E> {
+        let arena = self.arena.as_str();
+        for (i, s) in self.sent.iter().enumerate() {
+            if s.repeated {
+                continue;
+            }
+            let found = match (s.excluded_by, s.published()) {
+                (Some(rule), Some(line)) => Discrepancy {
+                    finding: Finding::PublishedDespiteRule,
+                    address: s.address(arena).to_owned(),
+                    feed_line: Some(s.line),
+                    extraction_line: Some(line),
+                    fields: Vec::new(),
+                    rule: Some(rule.rule(&self.rules)),
+                },
+                (None, None) => Discrepancy {
+                    finding: Finding::Missing,
+                    address: s.address(arena).to_owned(),
+                    feed_line: Some(s.line),
+                    extraction_line: None,
+                    fields: Vec::new(),
+                    rule: None,
+                },
+                (None, Some(line)) => match self.fields.get(&i) {
+                    Some(fields) => Discrepancy {
+                        finding: Finding::Differing,
+                        address: s.address(arena).to_owned(),
+                        feed_line: Some(s.line),
+                        extraction_line: Some(line),
+                        fields: fields.clone(),
+                        rule: None,
+                    },
+                    None => continue,
+                },
+                (Some(_), None) => continue,
+            };
+            f(found)?;
+        }
+        for (address, line) in &self.unexpected {
+            f(Discrepancy {
+                finding: Finding::Unexpected,
+                address: address.to_string(),
+                feed_line: None,
+                extraction_line: Some(*line),
+                fields: Vec::new(),
+                rule: None,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Everything in memory.
+    pub fn into_reconciliation(self) -> Result<Reconciliation, Error> {
+        let mut all = Vec::new();
+        self.try_for_each(|d| {
+            all.push(d);
+            Ok::<(), Error>(())
+        })?;
+        Ok(Reconciliation { discrepancies: all, ..self.totals })
+    }
+}
+
+/// The JSON of [`Reconciliation`], the discrepancies written one at a time.
+impl Serialize for ReconcileStream {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+        struct All<'a>(&'a ReconcileStream);
+        impl Serialize for All<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                self.0.try_for_each(|d| seq.serialize_element(&d))?;
+                seq.end()
+            }
+        }
+        let t = &self.totals;
+        let mut st = s.serialize_struct("Reconciliation", 14)?;
+        st.serialize_field("feed_lines", &t.feed_lines)?;
+        st.serialize_field("feed_rejected", &t.feed_rejected)?;
+        st.serialize_field("excluded", &t.excluded)?;
+        st.serialize_field("expected", &t.expected)?;
+        st.serialize_field("published", &t.published)?;
+        st.serialize_field("extraction_unreadable", &t.extraction_unreadable)?;
+        st.serialize_field("matching", &t.matching)?;
+        st.serialize_field("differing", &t.differing)?;
+        st.serialize_field("missing", &t.missing)?;
+        st.serialize_field("unexpected", &t.unexpected)?;
+        st.serialize_field("published_despite_rule", &t.published_despite_rule)?;
+        st.serialize_field("repeated", &t.repeated)?;
+        st.serialize_field("domains", &t.domains)?;
+        st.serialize_field("discrepancies", &All(self))?;
+        st.end()
+    }
+}
+
+/// Reconciles an operator's feed with a public extraction. Both are read
+/// once, as streams; see [`ReconcileStream`].
+pub fn reconcile_streaming(
+    feed: impl std::io::Read,
+    extraction: impl std::io::Read,
+    rules: &PublicationRules,
+    ownership: Option<&Ownership>,
+    operator: &str,
+) -> Result<ReconcileStream, Error> {
     let mut r = Reconciliation::default();
     let mut sent: Vec<Sent> = Vec::new();
-    // Fingerprints of the sent addresses' keys, with their index in `sent`.
-    let mut by_key: HashMap<u128, usize> = HashMap::new();
+    let mut arena = String::new();
+    // Fingerprints of the sent addresses' keys with their index in `sent`;
+    // sorted once the feed is read.
+    let mut keyed: Vec<(u128, u32)> = Vec::new();
     let mut domains: BTreeSet<String> =
         ownership.map(|o| o.domains(operator).map(str::to_owned).collect()).unwrap_or_default();
     let mut reader = Reader::new(feed, Format::Feed)?;
@@ -225,34 +371,54 @@ pub fn reconcile(
             continue;
         }
         let address = rec.field(Column::Address);
-        let key = fingerprint(address.trim());
-        if by_key.contains_key(&key) {
-            // A repeated address: integration rejects it.
-            r.feed_rejected += 1;
-            continue;
-        }
         domains.insert(domain_of(address));
         let bal_type = rec.field(Column::BalType).trim();
         let excluded_by = if !rules.liste_rouge_published && parse_flag(rec.field(Column::ListeRouge)) == Some(true) {
             Some(Exclusion::ListeRouge)
         } else {
-            rules.unpublished_types.iter().position(|t| t.eq_ignore_ascii_case(bal_type)).map(Exclusion::Type)
+            rules
+                .unpublished_types
+                .iter()
+                .position(|t| t.eq_ignore_ascii_case(bal_type))
+                .map(|i| Exclusion::Type(u16::try_from(i).unwrap_or(u16::MAX)))
         };
         if excluded_by.is_some() {
             r.excluded += 1;
         } else {
             r.expected += 1;
         }
-        let mut text = address.replace('\u{1f}', " ");
+        let at = arena.len();
+        arena.push_str(&address.replace('\u{1f}', " "));
         for c in &rules.compared {
-            text.push('\u{1f}');
-            text.push_str(&normalise(*c, rec.field(*c)).replace('\u{1f}', " "));
+            arena.push('\u{1f}');
+            arena.push_str(&normalise(*c, rec.field(*c)).replace('\u{1f}', " "));
         }
-        by_key.insert(key, sent.len());
-        sent.push(Sent { line: rec.position.line, text: text.into_boxed_str(), excluded_by, seen: false });
+        let too_big = || Error::io("(feed)", std::io::Error::other("a feed over 4 GiB of compared values"));
+        let (at32, len) =
+            (u32::try_from(at).map_err(|_| too_big())?, u32::try_from(arena.len() - at).map_err(|_| too_big())?);
+        keyed.push((fingerprint(address.trim()), u32::try_from(sent.len()).map_err(|_| too_big())?));
+        sent.push(Sent { line: rec.position.line, published_at: 0, at: at32, len, excluded_by, repeated: false });
     }
+    // A repeated address: the first line stands, integration rejects the others.
+    keyed.sort_unstable();
+    keyed.dedup_by(|later, first| {
+        let same = later.0 == first.0;
+        if same {
+            let s = &mut sent[later.1 as usize];
+            s.repeated = true;
+            r.feed_rejected += 1;
+            if s.excluded_by.is_some() {
+                r.excluded -= 1;
+            } else {
+                r.expected -= 1;
+            }
+        }
+        same
+    });
+    let (keys, index): (Vec<u128>, Vec<u32>) = keyed.into_iter().unzip();
+    let find = |key: u128| keys.binary_search(&key).ok().map(|k| index[k] as usize);
     let mut unexpected = Vec::new();
-    let mut in_feed_order: BTreeMap<usize, Discrepancy> = BTreeMap::new();
+    let mut fields_of: HashMap<usize, Vec<FieldChange>> = HashMap::new();
     let mut reader = Reader::new(extraction, Format::Extraction)?;
     while let Some(item) = reader.next_item()? {
         let Item::Record(rec) = item else {
@@ -265,43 +431,25 @@ pub fn reconcile(
         }
         r.published += 1;
         let line = rec.position.line;
-        let Some(&i) = by_key.get(&fingerprint(address.trim())) else {
-            unexpected.push(Discrepancy {
-                finding: Finding::Unexpected,
-                address: address.to_owned(),
-                feed_line: None,
-                extraction_line: Some(line),
-                fields: Vec::new(),
-                rule: None,
-            });
+        let Some(i) = find(fingerprint(address.trim())) else {
+            unexpected.push((Box::from(address), line));
             r.unexpected += 1;
             continue;
         };
         let s = &mut sent[i];
-        if s.seen {
+        if s.published_at > 0 {
             r.repeated += 1;
             continue;
         }
-        s.seen = true;
-        if let Some(rule) = s.excluded_by {
+        s.published_at = line;
+        if s.excluded_by.is_some() {
             r.published_despite_rule += 1;
-            in_feed_order.insert(
-                i,
-                Discrepancy {
-                    finding: Finding::PublishedDespiteRule,
-                    address: s.address().to_owned(),
-                    feed_line: Some(s.line),
-                    extraction_line: Some(line),
-                    fields: Vec::new(),
-                    rule: Some(rule.rule(rules)),
-                },
-            );
             continue;
         }
         let fields: Vec<FieldChange> = rules
             .compared
             .iter()
-            .zip(s.values())
+            .zip(s.values(&arena))
             .filter_map(|(c, v)| {
                 let published = normalise(*c, rec.field(*c));
                 (published.replace('\u{1f}', " ") != v).then(|| FieldChange {
@@ -315,38 +463,12 @@ pub fn reconcile(
             r.matching += 1;
         } else {
             r.differing += 1;
-            in_feed_order.insert(
-                i,
-                Discrepancy {
-                    finding: Finding::Differing,
-                    address: s.address().to_owned(),
-                    feed_line: Some(s.line),
-                    extraction_line: Some(line),
-                    fields,
-                    rule: None,
-                },
-            );
+            fields_of.insert(i, fields);
         }
     }
-    for (i, s) in sent.iter().enumerate() {
-        if !s.seen && s.excluded_by.is_none() {
-            r.missing += 1;
-            in_feed_order.insert(
-                i,
-                Discrepancy {
-                    finding: Finding::Missing,
-                    address: s.address().to_owned(),
-                    feed_line: Some(s.line),
-                    extraction_line: None,
-                    fields: Vec::new(),
-                    rule: None,
-                },
-            );
-        }
-    }
-    r.discrepancies = in_feed_order.into_values().chain(unexpected).collect();
+    r.missing = sent.iter().filter(|s| !s.repeated && s.published_at == 0 && s.excluded_by.is_none()).count() as u64;
     r.domains = domains.into_iter().collect();
-    Ok(r)
+    Ok(ReconcileStream { totals: r, sent, arena, fields: fields_of, unexpected, rules: rules.clone() })
 }
 
 /// Adds up a day-over-day extraction diff per operator (through the liste

@@ -76,6 +76,16 @@ fn missing_unexpected_differing_and_red_list() {
         .unwrap();
     assert!(r2.domains.len() >= r.domains.len());
     assert!(r2.adds_up());
+    // The streamed JSON is the JSON of the reconciliation in memory.
+    let stream = mssante_cr::reconcile::reconcile_streaming(
+        feed.as_bytes(),
+        ext.as_bytes(),
+        &PublicationRules::default(),
+        Some(&own),
+        &world.operators[0],
+    )
+    .unwrap();
+    assert_eq!(serde_json::to_string(&stream).unwrap(), serde_json::to_string(&r2).unwrap());
 
     let s = mssante_cr::signal::from_reconciliation(&world.operators[0], date(2020, 12, 4), &r).unwrap();
     assert_eq!(s.kind, SignalKind::ReconciliationGap);
@@ -128,4 +138,22 @@ fn stalled_feed_from_extractions_and_deposits() {
     assert!(per_op.get(&world.operators[0]).is_none_or(|c| c.added + c.removed + c.changed == 0));
     let c1 = per_op[&world.operators[1]];
     assert!(c1.added + c1.removed + c1.changed > 0);
+}
+
+#[test]
+fn a_repeated_feed_address_is_rejected_once_the_first_line_stands() {
+    let h = mssante_bal::Format::Feed.header();
+    // Line 3 repeats line 2's address (other case) with another service; line 4
+    // repeats it again, red-listed.
+    let feed = format!(
+        "{h}\nPER|a@x.mssante.fr|8|10000000009||||||||N|\nPER|A@X.mssante.fr|8|10000000009|||Autre|||||N|\nPER|a@x.mssante.fr|8|10000000009||||||||O|\n"
+    );
+    let pad = "|".repeat(26);
+    let ext =
+        format!("{}\nPER|a@x.mssante.fr|8|10000000009|810000000009{pad}\n", mssante_bal::Format::Extraction.header());
+    let r = reconcile(feed.as_bytes(), ext.as_bytes(), &PublicationRules::default(), None, "OPE-1").unwrap();
+    assert_eq!((r.feed_lines, r.feed_rejected, r.expected, r.excluded), (3, 2, 1, 0));
+    assert_eq!((r.matching, r.differing, r.missing), (1, 0, 0), "{r:?}");
+    assert!(r.adds_up(), "{r:?}");
+    assert!(r.discrepancies.is_empty());
 }
