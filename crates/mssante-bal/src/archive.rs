@@ -157,3 +157,57 @@ impl<R: Read + Seek> crate::source::Source for Archive<R> {
         Ok(Box::new(self.reader()?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    fn zip_of(name: &str, data: &[u8], method: zip::CompressionMethod) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        z.start_file(name, zip::write::SimpleFileOptions::default().compression_method(method)).unwrap();
+        z.write_all(data).unwrap();
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_entry_declared_small_that_inflates_big_stops_at_the_limit() {
+        let data = vec![b'a'; 100_000];
+        let mut bytes = zip_of("x.txt", &data, zip::CompressionMethod::Deflated);
+        // Declare 10 bytes uncompressed in the local header (offset 22) and the
+        // central directory entry (offset 24 after its signature).
+        let patch = |bytes: &mut Vec<u8>, sig: &[u8; 4], field: usize| {
+            let at = bytes.windows(4).position(|w| w == sig).unwrap();
+            bytes[at + field..at + field + 4].copy_from_slice(&10u32.to_le_bytes());
+        };
+        patch(&mut bytes, b"PK\x03\x04", 22);
+        patch(&mut bytes, b"PK\x01\x02", 24);
+        let mut a = Archive::open(Cursor::new(bytes), 1000).expect("declared 10 bytes: under the limit");
+        assert_eq!(a.entry_size(), 10);
+        let mut out = Vec::new();
+        let e = a.reader().unwrap().read_to_end(&mut out).unwrap_err();
+        assert!(out.len() <= 1000, "never more than the limit: {}", out.len());
+        // The zip crate stops at the declared size; our limit would stop it
+        // past 1,000 bytes otherwise.
+        let e = e.to_string();
+        assert!(e.contains("declared uncompressed size") || e.contains("beyond the limit"), "{e}");
+    }
+
+    #[test]
+    fn an_entry_declared_over_the_limit_is_refused_before_inflating() {
+        let bytes = zip_of("x.txt", &[b'a'; 5000], zip::CompressionMethod::Deflated);
+        match Archive::open(Cursor::new(bytes), 4999) {
+            Err(Error::ZipTooBig { size: 5000, max: 4999, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exactly_the_limit_reads_whole() {
+        let data = vec![b'z'; 4096];
+        let mut a = Archive::open(Cursor::new(zip_of("x.txt", &data, zip::CompressionMethod::Stored)), 4096).unwrap();
+        let mut out = Vec::new();
+        a.reader().unwrap().read_to_end(&mut out).unwrap();
+        assert_eq!(out, data);
+    }
+}

@@ -307,3 +307,46 @@ proptest! {
         prop_assert_eq!(w.into_inner().unwrap(), data.as_bytes());
     }
 }
+
+#[cfg(feature = "zip")]
+mod zip_path {
+    use super::*;
+    use mssante_bal::archive::Archive;
+    use std::io::{Cursor, Write};
+
+    proptest! {
+        /// Any file checked from its published ZIP form gives the summary of
+        /// the text: totals, counts, examples, positions, bytes.
+        #[test]
+        fn the_zip_and_the_text_give_the_same_summary(
+            body in proptest::collection::vec(prop_oneof![
+                4 => any::<u8>(),
+                4 => Just(b'|'),
+                2 => Just(b'\n'),
+                1 => Just(b'"'),
+                2 => Just(b'@'),
+            ], 0..600),
+            stored in any::<bool>(),
+            threads in 1usize..3,
+        ) {
+            let mut text = Format::Extraction.header().into_bytes();
+            text.push(b'\n');
+            text.extend_from_slice(&body);
+            let method = if stored { zip::CompressionMethod::Stored } else { zip::CompressionMethod::Deflated };
+            let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            z.start_file("Extraction_Correspondance_MSSante_202608260820.txt", zip::write::SimpleFileOptions::default().compression_method(method)).unwrap();
+            z.write_all(&text).unwrap();
+            let bytes = z.finish().unwrap().into_inner();
+            let checker = Checker::new(Format::Extraction, Rules::default()).examples(3);
+            let mut a = Archive::open(Cursor::new(bytes), 1 << 20).unwrap();
+            let from_zip = checker.check_with(a.reader().unwrap(), threads, &mut |_| {}, &mut ()).unwrap();
+            let from_text = checker.check_with(&text[..], threads, &mut |_| {}, &mut ()).unwrap();
+            prop_assert_eq!((from_zip.records_valid(), from_zip.records_rejected()), (from_text.records_valid(), from_text.records_rejected()));
+            prop_assert_eq!(&from_zip.by_type, &from_text.by_type);
+            prop_assert_eq!(from_zip.distinct_addresses, from_text.distinct_addresses);
+            prop_assert_eq!(&from_zip.issue_counts, &from_text.issue_counts);
+            prop_assert_eq!(&from_zip.examples, &from_text.examples);
+            prop_assert_eq!(from_zip.bytes, from_text.bytes);
+        }
+    }
+}

@@ -211,3 +211,32 @@ fn the_diff_of_zips_is_the_diff_of_their_texts() {
     let out = run(&["extraction", "diff", "-", new_txt.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn feed_check_counts_and_streams_its_issues_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("feed.txt");
+    let nd = dir.path().join("feed.ndjson");
+    let out =
+        run(&["generate", "feed", "--records", "3000", "--errors-per-million", "100000", "-o", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&run(&[
+        "feed",
+        "check",
+        f.to_str().unwrap(),
+        "--json",
+        "--examples",
+        "1",
+        "--issues-ndjson",
+        nd.to_str().unwrap(),
+    ]));
+    let lines = std::fs::read_to_string(&nd).unwrap().lines().count() as u64;
+    assert!(lines > 0);
+    let counts = v["issue_counts"].as_array().unwrap();
+    assert_eq!(counts.iter().map(|c| c["count"].as_u64().unwrap()).sum::<u64>(), lines);
+    assert_eq!(
+        v["examples"].as_array().unwrap().len(),
+        counts.iter().map(|c| c["code"].as_str().unwrap()).collect::<std::collections::BTreeSet<_>>().len()
+    );
+    assert!(v["records_rejected"].as_u64().unwrap() > 0);
+}
