@@ -148,6 +148,7 @@ fn main() {
     assert_eq!(q1.warnings(), n, "one warning a line");
     assert_eq!((q2.warnings(), &q2.issue_counts), (q1.warnings(), &q1.issue_counts));
     assert_eq!((z.records_valid(), z.distinct_addresses), (text.records_valid(), text.distinct_addresses));
+    let d = &d.totals;
     assert!(d.added > 0 && d.removed > 0 && d.changed > 0, "{d:?}");
     let t: Vec<Duration> = times.into_iter().map(median).collect();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;

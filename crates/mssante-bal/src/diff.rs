@@ -288,20 +288,8 @@ const SPOOL_BUDGET: usize = 16 << 20;
 /// The result of [`diff_streaming`]: the counts, and the changes read back
 /// from its spool one at a time ([`DiffStream::try_for_each_change`]).
 pub struct DiffStream {
-    /// Rows only in the new file.
-    pub added: u64,
-    /// Rows only in the old file.
-    pub removed: u64,
-    /// Rows in both with different values.
-    pub changed: u64,
-    /// Rows in both with the same values.
-    pub unchanged: u64,
-    /// Lines of the old file that are not records (not compared).
-    pub old_unreadable: u64,
-    /// Lines of the new file that are not records (not compared).
-    pub new_unreadable: u64,
-    /// Counts per domain (lower case), for domains with a difference.
-    pub by_domain: BTreeMap<String, DomainCounts>,
+    /// The counts and the domains; `changes` is empty.
+    pub totals: Diff,
     pending: Vec<Pending>,
     /// Removed rows: old line and address, in old-file order.
     gone: Vec<(u64, Span)>,
@@ -310,12 +298,7 @@ pub struct DiffStream {
 
 impl std::fmt::Debug for DiffStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DiffStream")
-            .field("added", &self.added)
-            .field("removed", &self.removed)
-            .field("changed", &self.changed)
-            .field("unchanged", &self.unchanged)
-            .finish_non_exhaustive()
+        f.debug_struct("DiffStream").field("totals", &self.totals).finish_non_exhaustive()
     }
 }
 
@@ -368,16 +351,7 @@ impl DiffStream {
             changes.push(c);
             Ok::<(), Error>(())
         })?;
-        Ok(Diff {
-            added: self.added,
-            removed: self.removed,
-            changed: self.changed,
-            unchanged: self.unchanged,
-            old_unreadable: self.old_unreadable,
-            new_unreadable: self.new_unreadable,
-            by_domain: self.by_domain,
-            changes,
-        })
+        Ok(Diff { changes, ..self.totals })
     }
 }
 
@@ -389,7 +363,8 @@ impl serde::Serialize for DiffStream {
         struct Changes<'a>(&'a DiffStream);
         impl serde::Serialize for Changes<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let n = self.0.added + self.0.removed + self.0.changed;
+                let t = &self.0.totals;
+                let n = t.added + t.removed + t.changed;
                 let mut seq = s.serialize_seq(usize::try_from(n).ok())?;
                 self.0.try_for_each_change(|c| seq.serialize_element(&c).map_err(Failed::Ser)).map_err(
                     |e| match e {
@@ -409,14 +384,15 @@ impl serde::Serialize for DiffStream {
                 Failed::Diff(e)
             }
         }
+        let t = &self.totals;
         let mut st = s.serialize_struct("Diff", 8)?;
-        st.serialize_field("added", &self.added)?;
-        st.serialize_field("removed", &self.removed)?;
-        st.serialize_field("changed", &self.changed)?;
-        st.serialize_field("unchanged", &self.unchanged)?;
-        st.serialize_field("old_unreadable", &self.old_unreadable)?;
-        st.serialize_field("new_unreadable", &self.new_unreadable)?;
-        st.serialize_field("by_domain", &self.by_domain)?;
+        st.serialize_field("added", &t.added)?;
+        st.serialize_field("removed", &t.removed)?;
+        st.serialize_field("changed", &t.changed)?;
+        st.serialize_field("unchanged", &t.unchanged)?;
+        st.serialize_field("old_unreadable", &t.old_unreadable)?;
+        st.serialize_field("new_unreadable", &t.new_unreadable)?;
+        st.serialize_field("by_domain", &t.by_domain)?;
         st.serialize_field("changes", &Changes(self))?;
         st.end()
     }
@@ -434,7 +410,7 @@ impl serde::Serialize for DiffStream {
 /// let old = format!("{h}\nPER|a@x.fr|8|10000000009|810000000009{pad}\n");
 /// let new = format!("{h}\nPER|b@x.fr|8|10000000017|810000000017{pad}\n");
 /// let d = diff_streaming(&mut old.as_bytes(), &mut new.as_bytes(), Format::Extraction, 2, &mut |_, _| {}).unwrap();
-/// assert_eq!((d.added, d.removed), (1, 1));
+/// assert_eq!((d.totals.added, d.totals.removed), (1, 1));
 /// let mut kinds = Vec::new();
 /// d.try_for_each_change(|c| { kinds.push(c.kind); Ok::<_, mssante_bal::Error>(()) }).unwrap();
 /// assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Removed]);
@@ -461,13 +437,7 @@ fn diff_in(
     let config = ReaderConfig { strict_field_count: true, ..ReaderConfig::default() };
     let threads = threads.clamp(1, crate::check::MAX_THREADS);
     let mut d = DiffStream {
-        added: 0,
-        removed: 0,
-        changed: 0,
-        unchanged: 0,
-        old_unreadable: 0,
-        new_unreadable: 0,
-        by_domain: BTreeMap::new(),
+        totals: Diff::default(),
         pending: Vec::new(),
         gone: Vec::new(),
         spool: RefCell::new(Spool::new(spool_budget)),
@@ -487,7 +457,7 @@ fn diff_in(
         threads,
         &|block, layout| scan(block, layout, config, false),
         &mut |b: Scanned| {
-            d.old_unreadable += b.unreadable;
+            d.totals.old_unreadable += b.unreadable;
             for row in b.rows {
                 let i = u32::try_from(index.len()).map_err(|_| too_many())?;
                 match keys.entry(row.key) {
@@ -525,7 +495,7 @@ fn diff_in(
         threads,
         &|block, layout| scan(block, layout, config, *layout != old_layout),
         &mut |b: Scanned| {
-            d.new_unreadable += b.unreadable;
+            d.totals.new_unreadable += b.unreadable;
             if hashes_by_column.is_none() {
                 hashes_by_column = Some(b.by_column);
                 if b.by_column {
@@ -549,11 +519,11 @@ fn diff_in(
                     Some(i) => {
                         index[i].matched = true;
                         if index[i].content == row.content {
-                            d.unchanged += 1;
+                            d.totals.unchanged += 1;
                             continue;
                         }
-                        d.changed += 1;
-                        d.by_domain.entry(domain_of(address)).or_default().changed += 1;
+                        d.totals.changed += 1;
+                        d.totals.by_domain.entry(domain_of(address)).or_default().changed += 1;
                         d.pending.push(Pending {
                             new_line: line,
                             old_line: index[i].line,
@@ -563,8 +533,8 @@ fn diff_in(
                         });
                     }
                     None => {
-                        d.added += 1;
-                        d.by_domain.entry(domain_of(address)).or_default().added += 1;
+                        d.totals.added += 1;
+                        d.totals.by_domain.entry(domain_of(address)).or_default().added += 1;
                         d.pending.push(Pending {
                             new_line: line,
                             old_line: 0,
@@ -610,8 +580,8 @@ fn diff_in(
         if gone_lines.get(g) == Some(&line) {
             g += 1;
             let address = rec.field(Column::Address);
-            d.removed += 1;
-            d.by_domain.entry(domain_of(address)).or_default().removed += 1;
+            d.totals.removed += 1;
+            d.totals.by_domain.entry(domain_of(address)).or_default().removed += 1;
             d.gone.push((line, spool.put(address.as_bytes()).map_err(io_err)?));
         }
         while partners.get(p).is_some_and(|&(l, _)| l == line) {

@@ -215,10 +215,12 @@ pub fn diff(old: &Path, new: &Path, json: bool, max_zip_entry: u64) -> anyhow::R
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let stream = d;
+    let d = &stream.totals;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if json {
-        serde_json::to_writer(&mut out, &d)?;
+        serde_json::to_writer(&mut out, &stream)?;
         writeln!(out)?;
     } else if !output::quiet() {
         writeln!(
