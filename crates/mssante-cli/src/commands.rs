@@ -175,16 +175,16 @@ impl FileNameJson {
 
 /// Prints the differences; exit status 0.
 pub fn diff(old: &Path, new: &Path, json: bool, max_zip_entry: u64) -> anyhow::Result<u8> {
+    let mut a = Input::open(old, max_zip_entry)?;
     anyhow::ensure!(
-        !files::is_stdin(old),
-        "{} : l'ancien fichier est lu deux fois, il ne peut pas venir de l'entrée standard",
+        !matches!(a, Input::Stream(_)),
+        "{} : l'ancien fichier est lu deux fois, il ne peut pas venir d'un flux (entrée standard, tube)",
         files::shown(old)
     );
-    let mut a = Input::open(old, max_zip_entry)?;
     let mut b = Input::open(new, max_zip_entry)?;
     // Each header alone first, so that an unusable file is named.
     for (path, input) in [(old, &mut a), (new, &mut b)] {
-        if matches!(input, Input::Stdin(_)) {
+        if matches!(input, Input::Stream(_)) {
             continue;
         }
         let r = input.open().map_err(|e| files::about(path, e))?;

@@ -221,7 +221,7 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
     for (path, input, format) in
         [(&a.feed, &mut feed, mssante_bal::Format::Feed), (&a.extraction, &mut ext, mssante_bal::Format::Extraction)]
     {
-        if !matches!(input, Input::Stdin(_)) {
+        if !matches!(input, Input::Stream(_)) {
             let r = input.open().map_err(|e| files::about(path, e))?;
             mssante_bal::Reader::new(r, format).map_err(|e| files::about(path, e))?;
         }

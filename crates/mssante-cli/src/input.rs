@@ -13,8 +13,8 @@ use std::path::Path;
 pub enum Input {
     /// A text file.
     Text(File),
-    /// Standard input: read once.
-    Stdin(Option<BufReader<std::io::Stdin>>),
+    /// Standard input or a pipe (`<(zcat …)`): read once.
+    Stream(Option<BufReader<Box<dyn Read + Send>>>),
     /// A ZIP whose single entry was checked.
     Zip(Box<Archive<File>>),
 }
@@ -22,20 +22,31 @@ pub enum Input {
 impl Input {
     /// Opens `path` (`-`: stdin); a ZIP is checked against `max_entry` bytes.
     pub fn open(path: &Path, max_entry: u64) -> anyhow::Result<Input> {
-        if files::is_stdin(path) {
-            let mut stdin = BufReader::with_capacity(1 << 16, std::io::stdin());
-            let head = stdin.fill_buf().map_err(|e| files::about(path, e))?;
-            if is_zip(head) {
-                return Err(files::about(
-                    path,
-                    anyhow::anyhow!(
-                        "une archive ZIP se lit depuis un fichier, pas l'entrée standard (son répertoire est à la fin)"
-                    ),
-                ));
+        let stream: Box<dyn Read + Send> = if files::is_stdin(path) {
+            Box::new(std::io::stdin())
+        } else {
+            let file = File::open(path).map_err(|e| files::about(path, e))?;
+            if file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+                return Self::file(path, file, max_entry);
             }
-            return Ok(Input::Stdin(Some(stdin)));
+            Box::new(file)
+        };
+        // Stdin or a pipe (`<(zcat …)`): read once, from its start.
+        let mut r = BufReader::with_capacity(1 << 16, stream);
+        let head = r.fill_buf().map_err(|e| files::about(path, e))?;
+        if is_zip(head) {
+            return Err(files::about(
+                path,
+                anyhow::anyhow!(
+                    "une archive ZIP se lit depuis un fichier, pas d'un flux (son répertoire est à la fin)"
+                ),
+            ));
         }
-        let mut file = File::open(path).map_err(|e| files::about(path, e))?;
+        Ok(Input::Stream(Some(r)))
+    }
+
+    /// A regular file: a ZIP or a text.
+    fn file(path: &Path, mut file: File, max_entry: u64) -> anyhow::Result<Input> {
         let mut head = [0u8; 4];
         let n = file.read(&mut head).map_err(|e| files::about(path, e))?;
         if is_zip(&head[..n]) {
@@ -66,7 +77,7 @@ impl Input {
     pub fn size(&self) -> Option<u64> {
         match self {
             Input::Text(f) => f.metadata().ok().map(|m| m.len()),
-            Input::Stdin(_) => None,
+            Input::Stream(_) => None,
             Input::Zip(a) => Some(a.entry_size()),
         }
     }
@@ -77,11 +88,11 @@ impl Source for Input {
         match self {
             Input::Text(f) => f.open(),
             Input::Zip(a) => a.open(),
-            Input::Stdin(s) => match s.take() {
+            Input::Stream(s) => match s.take() {
                 Some(r) => Ok(Box::new(r)),
                 None => Err(Error::Io {
                     byte: 0,
-                    source: std::io::Error::other("standard input can be read only once: give a file"),
+                    source: std::io::Error::other("a stream (stdin, a pipe) can be read only once: give a file"),
                 }),
             },
         }

@@ -240,3 +240,37 @@ fn feed_check_counts_and_streams_its_issues_the_same_way() {
     );
     assert!(v["records_rejected"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_pipe_is_read_as_a_stream_and_a_zip_in_a_pipe_is_refused() {
+    use std::process::Stdio;
+    let through_pipe = |content: Vec<u8>, args: &[&str]| {
+        let mut child = common::bin()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&content);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    };
+    let text = std::fs::read(sample()).unwrap();
+    // `/dev/stdin` is a pipe here: not a regular file, read once as it comes.
+    let out = through_pipe(text.clone(), &["extraction", "check", "/dev/stdin", "--json"]);
+    assert_eq!(json(&out)["records_total"], 2000);
+    let dir = tempfile::tempdir().unwrap();
+    let z = std::fs::read(zip_of(dir.path(), "a.zip", &[("a.txt", &text)])).unwrap();
+    let out = through_pipe(z, &["extraction", "check", "/dev/stdin"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ZIP"));
+    let plain = dir.path().join("new.txt");
+    std::fs::write(&plain, &text).unwrap();
+    let out = through_pipe(text, &["extraction", "diff", "/dev/stdin", plain.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "the old file is read twice");
+}
