@@ -196,8 +196,7 @@ impl Tally {
     fn merge_after(&mut self, mut other: Tally, line_offset: u64, sink: &mut dyn IssueSink) -> Result<(), Error> {
         if let Some(k) = &mut other.kept {
             for mut i in k.drain(..) {
-                i.position.line += line_offset;
-                i.position.record = i.position.line.saturating_sub(1);
+                crate::issues::shift(&mut i, line_offset);
                 sink.issue(&i)?;
             }
         }

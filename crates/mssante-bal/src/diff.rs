@@ -503,9 +503,6 @@ fn diff_in(
                 }
             }
             for row in b.rows {
-                let line = lines_before + row.line;
-                let text = b.text.get(row.start..row.end).and_then(|t| std::str::from_utf8(t).ok()).unwrap_or("");
-                let address = text.split('|').nth(b.address_at.unwrap_or(usize::MAX)).unwrap_or("");
                 // The first row of the key not matched yet; the next one becomes first.
                 let hit = match keys.get_mut(&row.key) {
                     Some(c) if c.head != u32::MAX => {
@@ -515,35 +512,36 @@ fn diff_in(
                     }
                     _ => None,
                 };
-                match hit {
+                if let Some(i) = hit {
+                    index[i].matched = true;
+                    if index[i].content == row.content {
+                        d.totals.unchanged += 1;
+                        continue;
+                    }
+                }
+                // Changed or added: only these need their text.
+                let text = b.text.get(row.start..row.end).and_then(|t| std::str::from_utf8(t).ok()).unwrap_or("");
+                let address = text.split('|').nth(b.address_at.unwrap_or(usize::MAX)).unwrap_or("");
+                let counts = d.totals.by_domain.entry(domain_of(address)).or_default();
+                let (old_line, text) = match hit {
                     Some(i) => {
-                        index[i].matched = true;
-                        if index[i].content == row.content {
-                            d.totals.unchanged += 1;
-                            continue;
-                        }
                         d.totals.changed += 1;
-                        d.totals.by_domain.entry(domain_of(address)).or_default().changed += 1;
-                        d.pending.push(Pending {
-                            new_line: line,
-                            old_line: index[i].line,
-                            address: spool.put(address.as_bytes()).map_err(io_err)?,
-                            text: Some(spool.put(text.as_bytes()).map_err(io_err)?),
-                            fields: None,
-                        });
+                        counts.changed += 1;
+                        (index[i].line, Some(spool.put(text.as_bytes()).map_err(io_err)?))
                     }
                     None => {
                         d.totals.added += 1;
-                        d.totals.by_domain.entry(domain_of(address)).or_default().added += 1;
-                        d.pending.push(Pending {
-                            new_line: line,
-                            old_line: 0,
-                            address: spool.put(address.as_bytes()).map_err(io_err)?,
-                            text: None,
-                            fields: None,
-                        });
+                        counts.added += 1;
+                        (0, None)
                     }
-                }
+                };
+                d.pending.push(Pending {
+                    new_line: lines_before + row.line,
+                    old_line,
+                    address: spool.put(address.as_bytes()).map_err(io_err)?,
+                    text,
+                    fields: None,
+                });
             }
             lines_before += b.lines;
             Ok(())

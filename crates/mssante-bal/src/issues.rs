@@ -156,8 +156,7 @@ impl IssueTally {
             }
         }
         for mut i in other.examples {
-            i.position.line += line_offset;
-            i.position.record = i.position.line.saturating_sub(1);
+            shift(&mut i, line_offset);
             self.offer(&i);
         }
     }
@@ -180,4 +179,11 @@ impl IssueTally {
         counts.sort();
         (counts, self.examples)
     }
+}
+
+/// Moves an issue found in a chunk that starts `line_offset` lines into the
+/// file to its place in the file (a record is its line less the header).
+pub(crate) fn shift(issue: &mut Issue, line_offset: u64) {
+    issue.position.line += line_offset;
+    issue.position.record = issue.position.line.saturating_sub(1);
 }

@@ -280,13 +280,16 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
             r.unexpected,
             r.published_despite_rule
         );
-        let mut shown = 0usize;
-        // Stops once `show` are printed (`Err(None)`); `Err(Some(e))` is a failure.
-        let visited = stream.try_for_each(|d| -> Result<(), Option<anyhow::Error>> {
-            if shown >= a.show {
-                return Err(None);
+        // The first `show` discrepancies; `Err(())` stops the visit.
+        let mut first = Vec::new();
+        let _ = stream.try_for_each(|d| {
+            if first.len() >= a.show {
+                return Err(());
             }
-            shown += 1;
+            first.push(d);
+            Ok(())
+        });
+        for d in &first {
             let fields: Vec<String> = d
                 .fields
                 .iter()
@@ -299,14 +302,7 @@ pub fn reconcile(a: &ReconcileArgs) -> anyhow::Result<u8> {
                 d.rule.as_deref().unwrap_or(""),
                 fields.join("; ")
             );
-            (|| -> anyhow::Result<()> {
-                outln!("  {}", files::printable(&line));
-                Ok(())
-            })()
-            .map_err(Some)
-        });
-        if let Err(Some(e)) = visited {
-            return Err(e);
+            outln!("  {}", files::printable(&line));
         }
         if discrepancies > a.show as u64 {
             outln!("  … et {} autre(s)", discrepancies - a.show as u64);

@@ -254,37 +254,23 @@ impl ReconcileStream {
             if s.repeated {
                 continue;
             }
-            let found = match (s.excluded_by, s.published()) {
-                (Some(rule), Some(line)) => Discrepancy {
-                    finding: Finding::PublishedDespiteRule,
-                    address: s.address(arena).to_owned(),
-                    feed_line: Some(s.line),
-                    extraction_line: Some(line),
-                    fields: Vec::new(),
-                    rule: Some(rule.rule(&self.rules)),
-                },
-                (None, None) => Discrepancy {
-                    finding: Finding::Missing,
-                    address: s.address(arena).to_owned(),
-                    feed_line: Some(s.line),
-                    extraction_line: None,
-                    fields: Vec::new(),
-                    rule: None,
-                },
-                (None, Some(line)) => match self.fields.get(&i) {
-                    Some(fields) => Discrepancy {
-                        finding: Finding::Differing,
-                        address: s.address(arena).to_owned(),
-                        feed_line: Some(s.line),
-                        extraction_line: Some(line),
-                        fields: fields.clone(),
-                        rule: None,
-                    },
+            let (finding, fields, rule) = match (s.excluded_by, s.published()) {
+                (Some(rule), Some(_)) => (Finding::PublishedDespiteRule, Vec::new(), Some(rule.rule(&self.rules))),
+                (None, None) => (Finding::Missing, Vec::new(), None),
+                (None, Some(_)) => match self.fields.get(&i) {
+                    Some(fields) => (Finding::Differing, fields.clone(), None),
                     None => continue,
                 },
                 (Some(_), None) => continue,
             };
-            f(found)?;
+            f(Discrepancy {
+                finding,
+                address: s.address(arena).to_owned(),
+                feed_line: Some(s.line),
+                extraction_line: s.published(),
+                fields,
+                rule,
+            })?;
         }
         for (address, line) in &self.unexpected {
             f(Discrepancy {
