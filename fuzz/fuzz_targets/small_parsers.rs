@@ -1,4 +1,4 @@
-//! DN, feed file name, identifiers and diff on arbitrary input: no panic, and
+//! DN, feed file name, identifiers, the published extraction's name and diff on arbitrary input: no panic, and
 //! Display → parse identities.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +17,10 @@ fuzz_target!(|s: &str| {
         assert_eq!(r.as_str(), s);
     }
     let _ = (Adeli::parse(s), Finess::parse(s), Siren::parse(s), Siret::parse(s));
+    if let Some(t) = mssante_bal::archive::snapshot_of(s) {
+        let name = format!("Extraction_Correspondance_MSSante_{}.zip", t.format("%Y%m%d%H%M"));
+        assert_eq!(mssante_bal::archive::snapshot_of(&name), Some(t), "the published name of a time reads back");
+    }
     let bytes = s.as_bytes();
     let (a, b) = bytes.split_at(bytes.len() / 2);
     if let Ok(d) = mssante_bal::diff::diff(a, b, mssante_bal::Format::Extraction) {

@@ -350,3 +350,18 @@ mod zip_path {
         }
     }
 }
+
+#[cfg(feature = "zip")]
+proptest! {
+    /// The published name of any snapshot time reads back as that time.
+    #[test]
+    fn a_published_name_reads_back_its_snapshot_time(
+        minutes in 0i64..(200 * 366 * 24 * 60),
+        zip in any::<bool>(),
+    ) {
+        let base = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let t = base + chrono::Duration::minutes(minutes);
+        let name = format!("Extraction_Correspondance_MSSante_{}.{}", t.format("%Y%m%d%H%M"), if zip { "zip" } else { "txt" });
+        prop_assert_eq!(mssante_bal::archive::snapshot_of(&name), Some(t));
+    }
+}
