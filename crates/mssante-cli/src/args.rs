@@ -253,14 +253,65 @@ pub(crate) enum IncidentCmd {
         #[arg(long)]
         date: Option<String>,
     },
-    /// Rédige un avis à partir de son JSON (tel que l'écrit `incident parse --json`).
+    /// Rédige un avis à partir de son JSON (tel que l'écrit `incident parse --json`) ou de son texte.
+    ///
+    /// Code de sortie : 0 écrit ; 2 illisible, ou un texte qui ne se relirait
+    /// pas à l'identique (N806).
     Render {
-        /// Le fichier JSON (`-` : entrée standard).
+        /// Le fichier JSON ou texte (`-` : entrée standard).
         file: PathBuf,
         /// Format de sortie.
         #[arg(long, value_enum, default_value_t = RenderFormat::Text)]
         format: RenderFormat,
+        #[command(flatten)]
+        page: PageArgs,
     },
+    /// Fusionne des avis successifs en incidents, chacun avec ses mises à jour.
+    ///
+    /// Un incident annoncé (« nouveau ») puis clos dans un avis suivant est un
+    /// seul incident : son identifiant vient de son titre et du jour où son
+    /// impact a commencé. Code de sortie : 0 écrit, 2 un avis illisible.
+    Timeline {
+        /// Les avis : JSON (`incident parse --json`) ou texte français, dans
+        /// n'importe quel ordre (`-` : entrée standard, une fois).
+        #[arg(required = true)]
+        notices: Vec<PathBuf>,
+        /// Format de sortie.
+        #[arg(long, value_enum, default_value_t = TimelineFormat::Text)]
+        format: TimelineFormat,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+/// The status page options of `incident render` and `incident timeline`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct PageArgs {
+    /// Adresse de la page de statut (`https://…`) : liens des incidents
+    /// (`…/incidents/ID`) et du flux Atom (`…/history.atom`).
+    #[arg(long)]
+    pub(crate) base_url: Option<String>,
+    /// Identifiant de la page (`page_id` du JSON Statuspage).
+    #[arg(long, default_value = "mssante")]
+    pub(crate) page_id: String,
+    /// Nom de la page (titre du flux Atom).
+    #[arg(long, default_value = "Incidents MSSanté")]
+    pub(crate) page_name: String,
+}
+
+/// `--format` of `incident timeline`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimelineFormat {
+    /// Les incidents et leurs mises à jour, lisibles.
+    Text,
+    /// Le JSON de la chronologie (incidents, mises à jour, anomalies).
+    Json,
+    /// Le `incidents.json` d'une page Statuspage (v2).
+    Statuspage,
+    /// Un flux Atom, une entrée par mise à jour.
+    Atom,
+    /// iCalendar : l'impact de chaque incident et ses actions prévues.
+    Ical,
 }
 
 #[derive(Subcommand, Debug)]
@@ -699,11 +750,11 @@ pub(crate) enum RenderFormat {
     Text,
     /// Markdown.
     Markdown,
-    /// Un flux Atom avec l'avis.
+    /// Un flux Atom, une entrée par incident de l'avis.
     Atom,
-    /// Un JSON d'incidents à la Statuspage.
+    /// Le `incidents.json` d'une page Statuspage (v2).
     Statuspage,
-    /// Des événements iCalendar pour les actions prévues.
+    /// iCalendar : l'impact de chaque incident et ses actions prévues.
     Ical,
 }
 

@@ -12,19 +12,7 @@ use serde_json::json;
 
 /// Exit status 0 written, 1 refused.
 pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
-    let raw = files::read(&a.notice)?;
-    let notice: mssante_incident::Notice = match serde_json::from_slice(&raw) {
-        Ok(n) => n,
-        Err(json_err) => {
-            let text = std::str::from_utf8(&raw).map_err(|e| {
-                files::about(&a.notice, anyhow::anyhow!("n'est pas du texte UTF-8 (octet {})", e.valid_up_to()))
-            })?;
-            if text.trim_start().starts_with('{') {
-                return Err(files::about(&a.notice, anyhow::Error::new(json_err).context("JSON d'avis illisible")));
-            }
-            mssante_incident::parse::parse_notice(text, None).map_err(|e| files::about(&a.notice, e))?
-        }
-    };
+    let notice = crate::incident::load_notice(&a.notice)?;
     let mailbox = |addr: &str| Mailbox::new(addr.trim()).with_context(|| format!("destinataire {:?}", addr));
     let from = match &a.from_name {
         Some(n) => Mailbox::named(n, &a.from),
@@ -32,7 +20,8 @@ pub fn notice(a: &NoticeArgs) -> anyhow::Result<u8> {
     }
     .with_context(|| "--from")?;
     let title = format!("{} du {}", notice.title, notice.date.format("%d/%m/%Y"));
-    let mut d = Draft::notice(from.clone(), &title, notice.to_text());
+    let text = notice.to_text().map_err(|e| files::about(&a.notice, e))?;
+    let mut d = Draft::notice(from.clone(), &title, text);
     for t in &a.to {
         d = d.to(mailbox(t)?);
     }

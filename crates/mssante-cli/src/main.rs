@@ -70,7 +70,10 @@ fn main() -> ExitCode {
         Command::State(StateCmd::Export { opts, dir }) => state::export(&opts, &dir),
         Command::Cr(CrCmd::Show { file, json, detail, summary }) => cr::show(&file, json, detail, summary),
         Command::Incident(IncidentCmd::Parse { file, json, date }) => incident::parse(&file, json, date.as_deref()),
-        Command::Incident(IncidentCmd::Render { file, format }) => incident::render(&file, format),
+        Command::Incident(IncidentCmd::Render { file, format, page }) => incident::render(&file, format, &page),
+        Command::Incident(IncidentCmd::Timeline { notices, format, page }) => {
+            incident::timeline(&notices, format, &page)
+        }
         Command::Mail(MailCmd::Plan(a)) => mail::plan(&a),
         Command::Mail(MailCmd::Simulate(a)) => mail::simulate(&a),
         Command::Mail(MailCmd::Notice(a)) => mail::notice(&a),

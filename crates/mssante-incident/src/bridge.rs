@@ -19,7 +19,8 @@ fn numeric(d: NaiveDate) -> DayMonth {
 }
 
 /// A draft incident (label `nouveau`) for a signal, dated `through`; its facts
-/// are derived from the text like any other incident.
+/// are derived from the text like any other incident, and its identifier from
+/// its title and `since` (the same signal on later days gives the same one).
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -27,12 +28,13 @@ fn numeric(d: NaiveDate) -> DayMonth {
 /// let d = |n| NaiveDate::from_ymd_opt(2020, 12, n).unwrap();
 /// let s = Signal { kind: SignalKind::StalledFeed, operator: "OPE-1".into(), since: d(3), through: d(8),
 ///     business_dates: vec![d(4), d(5), d(7)], counts: Default::default(), summary: "Les BAL publiées ne changent plus.".into() };
-/// let i = draft_incident(&s, "1");
+/// let i = draft_incident(&s);
+/// assert_eq!(i.id().as_str(), "2020-12-03-traitement-de-l-alimentation-des-bal-mssante-de-l-operateur-ope-1");
 /// let b = i.facts().backlog.as_ref().unwrap();
 /// assert_eq!(b.pending, [d(4), d(5), d(7)]);
 /// assert_eq!(i.facts().lifecycle.steps()[0].at.date_naive(), d(3));
 /// ```
-pub fn draft_incident(s: &Signal, id: &str) -> Incident {
+pub fn draft_incident(s: &Signal) -> Incident {
     let since = When::Since { date: numeric(s.since) };
     match s.kind {
         SignalKind::StalledFeed => {
@@ -50,7 +52,6 @@ pub fn draft_incident(s: &Signal, id: &str) -> Incident {
                 )));
             }
             Incident::new(
-                id,
                 Label::New,
                 format!("Traitement de l’alimentation des BAL MSSanté de l’opérateur {}", s.operator),
                 format!("BAL publiées de l’opérateur {} inchangées {since}", s.operator),
@@ -59,7 +60,6 @@ pub fn draft_incident(s: &Signal, id: &str) -> Incident {
             )
         }
         SignalKind::ReconciliationGap => Incident::new(
-            id,
             Label::New,
             format!("Écarts entre les BAL de l’opérateur {} et l’extraction publique", s.operator),
             format!("écarts constatés le {}", numeric(s.through)),
@@ -68,7 +68,6 @@ pub fn draft_incident(s: &Signal, id: &str) -> Incident {
         ),
         // A kind added later: a draft that carries the signal's own sentence.
         _ => Incident::new(
-            id,
             Label::New,
             format!("Signal sur l’alimentation de l’opérateur {}", s.operator),
             format!("constaté le {}", numeric(s.through)),

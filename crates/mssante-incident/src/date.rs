@@ -32,7 +32,7 @@ use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case};
 use nom::character::complete::{char, digit1, space0, space1};
 use nom::combinator::{all_consuming, map_opt, opt, recognize, value};
-use nom::multi::many0;
+use nom::multi::many_m_n;
 use nom::sequence::{preceded, terminated};
 use nom::{IResult, Parser};
 use serde::{Deserialize, Serialize};
@@ -364,8 +364,15 @@ fn hour(i: &str) -> IResult<&str, Hour> {
     Ok((i, Hour { hour: h, minute: m.map(|(m, _)| m) }))
 }
 
+/// The most dates one list expression holds ([`When::AllOf`], [`When::AnyOf`]):
+/// a longer list in a text reads as several expressions. The bound keeps
+/// [`find_all`] linear in its text whatever the text holds (a list that never
+/// ends with its month would otherwise be read again from each of its days).
+pub const MAX_LIST: usize = 40;
+
 /// A list joined by `, ` and a final `sep` (`et`, `ou`): either full dates, or
-/// days sharing the month (and year) written after the last one.
+/// days sharing the month (and year) written after the last one; at most
+/// [`MAX_LIST`] dates.
 fn date_list<'a>(
     sep: &'static str,
 ) -> impl Parser<&'a str, Output = Vec<DayMonth>, Error = nom::error::Error<&'a str>> {
@@ -374,7 +381,7 @@ fn date_list<'a>(
             value((), alt((recognize((space0, char(','), space0)), recognize((space1, tag(sep), space1))))).parse(i)
         };
         // Full dates.
-        if let Ok((rest, (first, more))) = (date, many0(preceded(sep_p, date))).parse(i)
+        if let Ok((rest, (first, more))) = (date, many_m_n(0, MAX_LIST - 1, preceded(sep_p, date))).parse(i)
             && !more.is_empty()
         {
             let mut v = vec![first];
@@ -382,7 +389,7 @@ fn date_list<'a>(
             return Ok((rest, v));
         }
         // Days, then the month of the last.
-        let (rest, (days, last)) = (many0(terminated(day_word, sep_p)), word_date).parse(i)?;
+        let (rest, (days, last)) = (many_m_n(0, MAX_LIST - 1, terminated(day_word, sep_p)), word_date).parse(i)?;
         if days.is_empty() {
             return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Many1)));
         }

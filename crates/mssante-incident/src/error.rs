@@ -23,6 +23,9 @@ mssante_types::stable_codes! {
         NoIncident = "N804",
         /// No date given and none written with its year in the text.
         NoDate = "N805",
+        /// A notice that cannot be written as text that reads back the same
+        /// (a paragraph that would read as a heading, a section title too long…).
+        Unrenderable = "N806",
         /// A French date expression that does not parse.
         DateExpression = "N811",
         /// A lifecycle transition that is not allowed.
@@ -57,6 +60,18 @@ impl LifecycleError {
     }
 }
 
+/// Why a notice cannot be written as text that reads back to the same notice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code} {place}: {reason}")]
+pub struct RenderError {
+    /// Always [`IncidentCode::Unrenderable`].
+    pub code: IncidentCode,
+    /// Where (`incident 2, section 1, block 3`).
+    pub place: String,
+    /// What would be read back otherwise.
+    pub reason: String,
+}
+
 /// Any error of this crate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -70,6 +85,9 @@ pub enum Error {
     /// A lifecycle step is refused.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
+    /// A notice cannot be written as text.
+    #[error(transparent)]
+    Render(#[from] RenderError),
 }
 
 impl Error {
@@ -79,6 +97,7 @@ impl Error {
             Error::Parse(e) => e.code,
             Error::Date(_) => IncidentCode::DateExpression,
             Error::Lifecycle(e) => e.code(),
+            Error::Render(e) => e.code,
         }
     }
 

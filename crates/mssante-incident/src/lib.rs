@@ -9,8 +9,11 @@
 //! * [`date`]: French date expressions (nom), resolved against the notice date;
 //! * [`model`]: [`Notice`], [`Incident`] (text + derived [`model::Facts`]);
 //! * [`lifecycle`], [`priority`]: the state machine, impact × urgency;
-//! * [`parse`] / [`render`]: text → model → text (and Markdown);
-//! * [`export`]: Statuspage-style JSON, Atom, iCalendar;
+//! * [`parse`] / [`render`]: text → model → text (and Markdown), linear in
+//!   the text; a notice that cannot be written faithfully is refused (`N806`);
+//! * [`identity`]: an incident's identifier, stable across the notices that tell it;
+//! * [`timeline`]: notices merged into incidents with their updates;
+//! * [`export`]: a timeline as Statuspage `incidents.json`, Atom, iCalendar;
 //! * [`bridge`]: a `mssante-cr` signal → a draft incident.
 //!
 //! ```
@@ -22,7 +25,7 @@
 //! assert_eq!(backlog.integrated.len(), 7);
 //! assert_eq!(backlog.run.unwrap().to_rfc3339(), "2020-12-11T20:00:00+01:00");
 //! // Render → parse → render is stable.
-//! let again = parse_notice(&notice.to_text(), Some(notice.date)).unwrap();
+//! let again = parse_notice(&notice.to_text().unwrap(), Some(notice.date)).unwrap();
 //! assert_eq!(again, notice);
 //! ```
 #![forbid(unsafe_code)]
@@ -32,13 +35,17 @@ pub mod bridge;
 pub mod date;
 pub mod error;
 pub mod export;
+pub mod identity;
 pub mod lifecycle;
 pub mod model;
 pub mod parse;
 pub mod priority;
 pub mod render;
+pub mod timeline;
 mod wording;
 
-pub use error::{Error, IncidentCode};
+pub use error::{Error, IncidentCode, RenderError};
+pub use identity::IncidentId;
 pub use lifecycle::{Lifecycle, State};
 pub use model::{Incident, Label, Notice};
+pub use timeline::Timeline;

@@ -8,6 +8,7 @@
 //! never says one thing in prose and another in data.
 
 use crate::date::{When, find_all};
+use crate::identity::IncidentId;
 use crate::lifecycle::{Lifecycle, State};
 use crate::priority::{Level, PriorityMatrix};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
@@ -282,14 +283,86 @@ pub struct Facts {
 }
 
 /// An incident: text plus derived facts.
+///
+/// Its texts are single lines: a line break in a title, heading, section
+/// title or block reads as the notice text would read it back (the lines
+/// trimmed and joined by one space), whether it comes through
+/// [`Incident::new`] or JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "IncidentFields")]
 pub struct Incident {
-    id: String,
+    id: IncidentId,
     label: Label,
     title: String,
     heading: String,
     sections: Vec<Section>,
     facts: Facts,
+}
+
+/// An incident as JSON holds it, before its texts are made single lines.
+#[derive(Deserialize)]
+struct IncidentFields {
+    id: IncidentId,
+    label: Label,
+    title: String,
+    heading: String,
+    sections: Vec<Section>,
+    facts: Facts,
+}
+
+impl From<IncidentFields> for Incident {
+    fn from(f: IncidentFields) -> Incident {
+        Incident {
+            id: f.id,
+            label: f.label,
+            title: one_line(&f.title),
+            heading: one_line(&f.heading),
+            sections: f.sections.into_iter().map(Section::one_line).collect(),
+            facts: f.facts,
+        }
+    }
+}
+
+/// The characters that end a line of text (`str::lines` splits at `\n` only).
+pub(crate) fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A text as the notice layout reads it back: its lines trimmed, the empty
+/// ones dropped, joined by one space.
+pub(crate) fn one_line(s: &str) -> String {
+    if !s.contains(is_line_break) {
+        return s.trim().to_owned();
+    }
+    s.split(is_line_break).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Gives the second, third … incident of the same identifier in one notice
+/// the suffix `-2`, `-3` …, so that identifiers are distinct in a notice.
+pub(crate) fn number_repeats(incidents: &mut [Incident]) {
+    let mut seen: std::collections::HashMap<IncidentId, usize> = std::collections::HashMap::new();
+    for i in incidents {
+        let n = seen.entry(i.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let k = *n;
+            i.renumber(k);
+        }
+    }
+}
+
+impl Section {
+    fn one_line(self) -> Section {
+        let blocks = self
+            .blocks
+            .into_iter()
+            .map(|b| match b {
+                Block::Paragraph(t) => Block::Paragraph(one_line(&t)),
+                Block::Bullet(t) => Block::Bullet(one_line(&t)),
+            })
+            .collect();
+        Section { title: one_line(&self.title), blocks }
+    }
 }
 
 /// A notice: several incidents, for some audiences.
@@ -305,6 +378,34 @@ pub struct Notice {
     pub incidents: Vec<Incident>,
     /// The signature.
     pub sender: String,
+}
+
+impl Notice {
+    /// A notice; a second incident with the identifier of an earlier one
+    /// (same subject, same start) gets the suffix `-2`, a third `-3` …, as
+    /// [`crate::parse::parse_notice`] numbers them. Its title, audiences and
+    /// signature are read as the layout reads them, as an incident's texts
+    /// are: lines trimmed and joined by one space (and a title without a
+    /// leading byte-order mark; an audience that names a known one is it).
+    pub fn new(
+        title: impl AsRef<str>,
+        date: NaiveDate,
+        audiences: Vec<Audience>,
+        mut incidents: Vec<Incident>,
+        sender: impl AsRef<str>,
+    ) -> Notice {
+        number_repeats(&mut incidents);
+        let title =
+            one_line(title.as_ref()).trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_owned();
+        let audiences = audiences
+            .into_iter()
+            .map(|a| match a {
+                Audience::Other(t) => Audience::from_text(&one_line(&t)),
+                known => known,
+            })
+            .collect();
+        Notice { title, date, audiences, incidents, sender: one_line(sender.as_ref()) }
+    }
 }
 
 /// A time of a day in Paris ([`mssante_types::paris::instant`]: the workspace's
@@ -330,41 +431,68 @@ fn operator_named(text: &str) -> Option<String> {
     (!name.is_empty() && name.chars().next().is_some_and(char::is_uppercase)).then_some(name)
 }
 
-fn role_of(clause: &str, start: usize, phrase: &str, section: &str) -> Role {
-    let c = fold(clause);
-    let before: String = {
-        let b = fold(clause.get(..start).unwrap_or(""));
-        let n = b.chars().count();
-        b.chars().skip(n.saturating_sub(40)).collect()
-    };
+/// What a clause says, folded once: the role of each date in it is read from
+/// these, so a clause with many dates costs its length once, not once a date.
+struct ClauseWords {
+    resolved: bool,
+    integrated: bool,
+    eta: bool,
+    fix: bool,
+    pending: bool,
+    /// Byte offset (in the clause as written) of the first `lors`.
+    lors: Option<usize>,
+}
+
+impl ClauseWords {
+    fn of(clause: &str) -> ClauseWords {
+        let c = fold(clause);
+        ClauseWords {
+            resolved: c.contains("résolu"),
+            integrated: c.contains("ont été intégr"),
+            eta: c.contains("retour à la normale") || c.contains("attendu"),
+            fix: c.contains("correctif"),
+            pending: c.contains("seront intégr"),
+            lors: clause.as_bytes().windows(4).position(|w| w.eq_ignore_ascii_case(b"lors")),
+        }
+    }
+}
+
+/// The (at most) 40 characters of `clause` before byte `start`, folded.
+fn words_before(clause: &str, start: usize) -> String {
+    let b = clause.get(..start).unwrap_or("");
+    let from = b.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
+    fold(&b[from..])
+}
+
+fn role_of(words: &ClauseWords, clause: &str, start: usize, phrase: &str, section: &str) -> Role {
     let p = fold(phrase);
-    let s = fold(section);
-    if before.contains("communication") {
+    if words_before(clause, start).contains("communication") {
         Role::Reference
     } else if p.starts_with("depuis") || p.starts_with("à partir") {
-        if c.contains("résolu") { Role::Resolved } else { Role::ImpactStart }
-    } else if c.contains("résolu") {
+        if words.resolved { Role::Resolved } else { Role::ImpactStart }
+    } else if words.resolved {
         Role::Resolved
-    } else if c.contains("ont été intégr") {
+    } else if words.integrated {
         Role::BacklogIntegrated
-    } else if c.contains("retour à la normale") || c.contains("attendu") {
+    } else if words.eta {
         Role::Eta
-    } else if c.contains("correctif") {
+    } else if words.fix {
         Role::FixPlanned
-    } else if s.starts_with("origine") || s.starts_with("cause") {
+    } else if section.starts_with("origine") || section.starts_with("cause") {
         Role::Cause
     } else {
         Role::Mentioned
     }
 }
 
-/// Clauses: sentences and bullets, with their section.
-fn clauses<'a>(heading: &'a str, sections: &'a [Section]) -> Vec<(&'a str, String)> {
-    let mut out = vec![("", heading.to_owned())];
-    for s in sections {
+/// Clauses: sentences and bullets, with the index of their section (`None`
+/// for the heading) and its title.
+fn clauses<'a>(heading: &'a str, sections: &'a [Section]) -> Vec<(Option<usize>, &'a str, &'a str)> {
+    let mut out = vec![(None, "", heading)];
+    for (k, s) in sections.iter().enumerate() {
         for b in &s.blocks {
             for sentence in b.text().split_inclusive(". ") {
-                out.push((s.title.as_str(), sentence.to_owned()));
+                out.push((Some(k), s.title.as_str(), sentence));
             }
         }
     }
@@ -373,22 +501,38 @@ fn clauses<'a>(heading: &'a str, sections: &'a [Section]) -> Vec<(&'a str, Strin
 
 impl Incident {
     /// Builds an incident from its text; the facts are derived from it, the
-    /// label and the notice date (which resolves dates without a year).
+    /// label and the notice date (which resolves dates without a year). Line
+    /// breaks in the texts are read as the notice layout reads them (the
+    /// lines trimmed and joined by one space).
+    ///
+    /// Its identifier derives from its title and the day its impact started
+    /// ([`IncidentId::derive`]), so the same incident told by two notices has
+    /// the same one.
     pub fn new(
-        id: impl Into<String>,
         label: Label,
-        title: impl Into<String>,
-        heading: impl Into<String>,
+        title: impl AsRef<str>,
+        heading: impl AsRef<str>,
         sections: Vec<Section>,
         notice_date: NaiveDate,
     ) -> Incident {
-        let (title, heading) = (title.into(), heading.into());
+        let (title, heading) = (one_line(title.as_ref()), one_line(heading.as_ref()));
+        let sections: Vec<Section> = sections.into_iter().map(Section::one_line).collect();
         let facts = analyse(label, &title, &heading, &sections, notice_date);
-        Incident { id: id.into(), label, title, heading, sections, facts }
+        let start = facts.lifecycle.steps().first().map_or(notice_date, |s| s.at.date_naive());
+        let subject = if title.is_empty() { &heading } else { &title };
+        let id = IncidentId::derive(subject, start);
+        Incident { id, label, title, heading, sections, facts }
     }
 
-    /// Identifier.
-    pub fn id(&self) -> &str {
+    /// The `n`-th incident (from 2) of the same subject and start in one notice
+    /// gets the suffix `-n` ([`IncidentId::nth`]).
+    pub(crate) fn renumber(&mut self, n: usize) {
+        self.id = self.id.nth(n);
+    }
+
+    /// Identifier: stable across the notices that tell this incident
+    /// ([`crate::identity`]).
+    pub fn id(&self) -> &IncidentId {
         &self.id
     }
     /// Label in its notice.
@@ -444,16 +588,23 @@ fn analyse(label: Label, title: &str, heading: &str, sections: &[Section], notic
         services.push(Service::Reports);
     }
 
-    // Dates.
+    // Dates, each with the clause it was found in.
     let mut dates = Vec::new();
-    for (section, clause) in clauses(heading, sections) {
-        for f in find_all(&clause) {
+    let mut clause_of = Vec::new();
+    let clause_list = clauses(heading, sections);
+    for (k, &(_, section, clause)) in clause_list.iter().enumerate() {
+        let found = find_all(clause);
+        if found.is_empty() {
+            continue;
+        }
+        let words = ClauseWords::of(clause);
+        let folded_section = fold(section);
+        for f in found {
             let phrase = clause[f.start..f.end].to_owned();
-            let mut role = role_of(&clause, f.start, &phrase, section);
-            let c = fold(&clause);
-            if c.contains("seront intégr") {
+            let mut role = role_of(&words, clause, f.start, &phrase, &folded_section);
+            if words.pending {
                 role = if matches!(f.when, When::DayAt { .. } | When::Time { .. })
-                    || fold(&clause[..f.start]).contains("lors")
+                    || words.lors.is_some_and(|l| l + 4 <= f.start)
                 {
                     Role::Run
                 } else {
@@ -466,6 +617,7 @@ fn analyse(label: Label, title: &str, heading: &str, sections: &[Section], notic
                 _ => None,
             };
             dates.push(DateFact { role, section: section.to_owned(), phrase, when: f.when, days, at });
+            clause_of.push(k);
         }
     }
 
@@ -477,9 +629,17 @@ fn analyse(label: Label, title: &str, heading: &str, sections: &[Section], notic
         parties.push(Party { who: "opérateurs MSSanté".into(), sending_to: None });
     }
 
-    // Causes.
+    // Causes: the days of each section's cause dates.
+    let mut cause_days: Vec<Vec<NaiveDate>> = vec![Vec::new(); sections.len()];
+    for (d, &k) in dates.iter().zip(&clause_of) {
+        if d.role == Role::Cause
+            && let (Some(n), _, _) = clause_list[k]
+        {
+            cause_days[n].extend(&d.days);
+        }
+    }
     let mut causes = Vec::new();
-    for s in sections {
+    for (n, s) in sections.iter().enumerate() {
         let st = fold(&s.title);
         if !(st.starts_with("origine") || st.starts_with("cause")) {
             continue;
@@ -502,11 +662,7 @@ fn analyse(label: Label, title: &str, heading: &str, sections: &[Section], notic
             CauseKind::ExternalLoad { .. } => operator.clone().filter(|op| text.contains(op.as_str())),
             _ => None,
         };
-        let days = dates
-            .iter()
-            .filter(|d| d.section == s.title && d.role == Role::Cause)
-            .flat_map(|d| d.days.clone())
-            .collect();
+        let days = std::mem::take(&mut cause_days[n]);
         let hedged = t
             .split(|c: char| !c.is_alphabetic())
             .any(|w| ["probablement", "semble", "pourrait", "serait"].contains(&w));
@@ -514,19 +670,17 @@ fn analyse(label: Label, title: &str, heading: &str, sections: &[Section], notic
         causes.push(Cause { kind, via_operator, days, certainty, section: s.title.clone() });
     }
 
-    // Actions.
+    // Actions: each planned date with the clause it is in, once per (role, when).
     let mut actions = Vec::new();
-    for (section, clause) in clauses(heading, sections) {
-        let _ = section;
-        for d in dates.iter().filter(|d| matches!(d.role, Role::Eta | Role::FixPlanned | Role::Run)) {
-            if clause.contains(&d.phrase) && !actions.iter().any(|a: &Action| a.when == d.when && a.role == d.role) {
-                actions.push(Action {
-                    role: d.role,
-                    text: clause.trim().to_owned(),
-                    when: d.when.clone(),
-                    days: d.days.clone(),
-                });
-            }
+    let mut seen = std::collections::HashSet::new();
+    for (d, &k) in dates.iter().zip(&clause_of) {
+        if matches!(d.role, Role::Eta | Role::FixPlanned | Role::Run) && seen.insert((d.role, &d.when)) {
+            actions.push(Action {
+                role: d.role,
+                text: clause_list[k].2.trim().to_owned(),
+                when: d.when.clone(),
+                days: d.days.clone(),
+            });
         }
     }
 

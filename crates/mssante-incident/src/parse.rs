@@ -18,8 +18,8 @@
 
 use crate::date::find_all;
 use crate::error::IncidentCode;
-use crate::model::{Audience, Block, Incident, Label, Notice, Section};
-use crate::wording::{APOLOGY, CLOSING, GREETING, section_title};
+use crate::model::{Block, Incident, Label, Notice, Section, is_line_break, number_repeats};
+use crate::wording::{APOLOGY, APOLOGY_START, CLOSING, GREETING, audiences_of, heading_of, section_title};
 use chrono::NaiveDate;
 
 pub use crate::error::ParseError;
@@ -33,16 +33,21 @@ struct Para<'a> {
     lines: Vec<&'a str>,
 }
 
+/// Paragraphs: runs of non-blank lines. Besides `\n` (and `\r\n`), the other
+/// characters that end a line ([`crate::model::is_line_break`]) end one here
+/// too, so that no text read from a notice holds a line break.
 fn paragraphs(text: &str) -> Vec<Para<'_>> {
     let mut out: Vec<Para<'_>> = Vec::new();
     let mut current: Option<Para<'_>> = None;
     for (i, raw) in text.lines().enumerate() {
-        let l = raw.trim_end();
-        if l.trim().is_empty() {
-            out.extend(current.take());
-            continue;
+        for piece in raw.split(is_line_break) {
+            let l = piece.trim_end();
+            if l.trim().is_empty() {
+                out.extend(current.take());
+                continue;
+            }
+            current.get_or_insert_with(|| Para { line: i + 1, lines: Vec::new() }).lines.push(l);
         }
-        current.get_or_insert_with(|| Para { line: i + 1, lines: Vec::new() }).lines.push(l);
     }
     out.extend(current);
     out
@@ -53,15 +58,6 @@ fn label_of_summary(s: &str) -> Option<(String, Label)> {
     for l in Label::ALL {
         if let Some(t) = s.strip_suffix(&format!("({})", l.word())) {
             return Some((t.trim_end().to_owned(), l));
-        }
-    }
-    None
-}
-
-fn heading_of(s: &str) -> Option<(Label, String)> {
-    for l in Label::ALL {
-        if let Some(rest) = s.strip_prefix(l.heading()).and_then(|r| r.strip_prefix(" :")) {
-            return Some((l, rest.trim().to_owned()));
         }
     }
     None
@@ -93,7 +89,7 @@ fn push_lines(blocks: &mut Vec<Block>, lines: &[&str]) {
 /// as the latest date written with its year (in the December 2020 notice, the
 /// 11th), and the text must hold one.
 pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.trim_start_matches('\u{feff}');
     let paras = paragraphs(text);
     let mut it = paras.iter().peekable();
     let first = it.next().ok_or_else(|| err(1, IncidentCode::Empty, "empty text"))?;
@@ -101,7 +97,8 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
         .strip_suffix(" :")
         .or_else(|| first.lines[0].strip_suffix(':'))
         .ok_or_else(|| err(first.line, IncidentCode::Title, "the first line must be a title ending with ' :'"))?
-        .trim()
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .trim_end()
         .to_owned();
     // Summary: the rest of the first paragraph and the paragraphs up to the greeting.
     // When the greeting comes before the first heading (a summary line, which
@@ -145,20 +142,7 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
         && p.lines[0].starts_with("Vous recevez")
     {
         let sentence = p.lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
-        // The list starts after the first « en tant qu… » of the sentence (an
-        // audience may hold the words again).
-        let list = ["en tant qu’", "en tant qu'", "en tant que "]
-            .iter()
-            .filter_map(|k| sentence.find(k).map(|at| (at, at + k.len())))
-            .min()
-            .map(|(_, start)| sentence[start..].to_owned())
-            .unwrap_or_default();
-        audiences = list
-            .trim_end_matches('.')
-            .split(" ou ")
-            .filter(|s| !s.trim().is_empty())
-            .map(Audience::from_text)
-            .collect();
+        audiences = audiences_of(&sentence);
         it.next();
     }
     // Incidents.
@@ -175,8 +159,7 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
             raws.push(Raw { label, heading, sections: Vec::new() });
             continue;
         }
-        if joined.starts_with(APOLOGY.split(' ').take(4).collect::<Vec<_>>().join(" ").as_str()) || !trailer.is_empty()
-        {
+        if joined.starts_with(APOLOGY_START) || !trailer.is_empty() {
             trailer.push(p);
             continue;
         }
@@ -233,13 +216,14 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
             .max()
             .ok_or_else(|| err(1, IncidentCode::NoDate, "no date with a year in the text: give the notice date"))?,
     };
-    let incidents = raws
+    let mut incidents: Vec<Incident> = raws
         .into_iter()
         .enumerate()
         .map(|(n, r)| {
             let title = summary.get(n).map(|(t, _)| t.clone()).unwrap_or_else(|| r.heading.clone());
-            Incident::new(format!("{date}-{}", n + 1), r.label, title, r.heading, r.sections, date)
+            Incident::new(r.label, title, r.heading, r.sections, date)
         })
         .collect();
+    number_repeats(&mut incidents);
     Ok(Notice { title, date, audiences, incidents, sender })
 }

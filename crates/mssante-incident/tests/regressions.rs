@@ -7,7 +7,7 @@ use mssante_incident::parse::parse_notice;
 fn round_trip(text: &str) {
     let date = NaiveDate::from_ymd_opt(2020, 12, 11).unwrap();
     let n = parse_notice(text, Some(date)).unwrap();
-    let rendered = n.to_text();
+    let rendered = n.to_text().unwrap();
     assert_eq!(parse_notice(&rendered, Some(date)).unwrap(), n, "{rendered}");
 }
 
@@ -78,4 +78,44 @@ fn fuzz_findings_render_and_parse_back() {
         n += 1;
     }
     assert_eq!(n, 3);
+}
+
+/// A paragraph after a bullet that ends with ` :` is written on two lines so
+/// that its first line is not a section title. It was cut at its *last*
+/// single space: « z a : : » gave the line « z a : », a section title. It is
+/// now cut at its first (the first line is one word, which has no ` :`).
+#[test]
+fn a_paragraph_ending_like_a_title_is_cut_after_its_first_word() {
+    round_trip("Incidents :\n\nIncident clos : x\n\nTitre :\n• b\n\nz\na : :\n");
+}
+
+/// A second byte-order mark (or one after blank lines) stayed at the start of
+/// the title; written first in the rendering, it was then taken as *the*
+/// byte-order mark and removed.
+#[test]
+fn byte_order_marks_at_the_start_of_the_title() {
+    round_trip("\u{feff}\u{feff}Incidents :\n\nIncident clos : x\n");
+    round_trip("\n\u{feff} Incidents :\n\nIncident clos : x\n");
+}
+
+/// The sentence's final '.' was trimmed before the list was split: with an
+/// empty last audience (« b. ou . »), the '.' of « b. » stayed, and the
+/// rendering « … en tant que b. » read back as « b ».
+#[test]
+fn the_final_dot_is_taken_from_the_last_audience_read() {
+    round_trip(
+        "Incidents :\n\nMadame, Monsieur,\n\nVous recevez cette notification en tant que b. ou .\n\nIncident clos : x\n",
+    );
+}
+
+/// A carriage return, a form feed or a Unicode line separator inside a line
+/// was kept in the text; the exports and the model take it as a line break.
+/// It now ends the line when the notice is read.
+#[test]
+fn other_line_breaks_end_lines_when_read() {
+    let date = NaiveDate::from_ymd_opt(2020, 12, 11).unwrap();
+    let n = parse_notice("Incidents :\n\nIncident clos : x\n\nTitre :\nun\rdeux\u{2028}trois\u{c}quatre\n", Some(date))
+        .unwrap();
+    assert_eq!(n.incidents[0].sections()[0].blocks[0].text(), "un deux trois quatre");
+    round_trip("Incidents :\n\nIncident clos : x\n\nTitre :\nun\rdeux\u{2028}trois\u{c}quatre\n");
 }
