@@ -1,16 +1,20 @@
 //! Reads the December 2020 notice of the ANS and prints what it says in data:
-//! each incident's state, dates, backlog and planned actions, then the
-//! Statuspage-style JSON.
+//! each incident's state, dates, backlog and planned actions; then merges it
+//! with the follow-up notice that closes the Mailiz incident and prints the
+//! timeline as a Statuspage v2 `incidents.json`.
 //!
-//! `cargo run -p mssante-examples --example notice_to_statuspage [-- NOTICE.txt]`
+//! `cargo run -p mssante-examples --example notice_to_statuspage [-- NOTICE.txt [FOLLOW-UP.txt]]`
 
-use mssante_incident::export::statuspage;
+use mssante_incident::Timeline;
+use mssante_incident::export::{Page, statuspage};
 use mssante_incident::parse::parse_notice;
 use mssante_incident::priority::PriorityMatrix;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| "examples/data/incidents-mssante-2020-12.txt".into());
+    let next = std::env::args().nth(2).unwrap_or_else(|| "examples/data/incidents-mssante-2020-12-14.txt".into());
     let notice = parse_notice(&std::fs::read_to_string(&path)?, None)?;
+    let follow_up = parse_notice(&std::fs::read_to_string(&next)?, None)?;
     println!("{} of {}", notice.title, notice.date);
     for i in &notice.incidents {
         let f = i.facts();
@@ -25,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("    action {:?}: {:?}", a.role, a.days);
         }
     }
-    println!("{}", serde_json::to_string_pretty(&statuspage(&[notice], &PriorityMatrix::default()))?);
+    let timeline = Timeline::merge(&[notice, follow_up]);
+    println!("{}", serde_json::to_string_pretty(&statuspage(&timeline, &Page::default(), &PriorityMatrix::default()))?);
     Ok(())
 }

@@ -306,17 +306,47 @@ fn incident_parse_json_contract_and_render_formats() {
     let sp: Value =
         serde_json::from_slice(&run(&["incident", "render", j.to_str().unwrap(), "--format", "statuspage"]).stdout)
             .unwrap();
+    assert_eq!(sp["page"]["id"], "mssante");
     assert_eq!(sp["incidents"][0]["status"], "resolved");
-    assert_eq!(sp["incidents"][1]["status"], "investigating");
+    assert_eq!(sp["incidents"][1]["status"], "identified", "on hold, waiting on Mailiz: the cause is known");
     let atom = String::from_utf8(run(&["incident", "render", j.to_str().unwrap(), "--format", "atom"]).stdout).unwrap();
-    assert!(atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">") && atom.contains("<entry>"));
+    assert!(atom.contains("xml:lang=\"fr\"") && atom.matches("<entry>").count() == 2, "{atom}");
     let ical = String::from_utf8(run(&["incident", "render", j.to_str().unwrap(), "--format", "ical"]).stdout).unwrap();
-    assert_eq!(ical.matches("BEGIN:VEVENT").count(), 3, "run, return to normal, fix");
+    assert_eq!(ical.matches("BEGIN:VEVENT").count(), 5, "two incidents; run, return to normal, fix");
+    assert!(ical.contains("DTSTART;TZID=Europe/Paris:20201211T200000"), "the 20:00 run at its time");
     assert!(ical.lines().all(|l| l.len() <= 76));
     // Not a notice.
     let bad = dir.path().join("bad.txt");
     std::fs::write(&bad, "bonjour\n").unwrap();
     assert_eq!(run(&["incident", "parse", bad.to_str().unwrap()]).status.code(), Some(2));
+}
+
+#[test]
+fn incident_timeline_merges_the_notices_that_tell_one_incident() {
+    let (a, b) = (data("incidents-mssante-2020-12.txt"), data("incidents-mssante-2020-12-14.txt"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let base = "https://statut.operateur-exemple.fr";
+    let out = run(&["incident", "timeline", b, a, "--format", "statuspage", "--base-url", base]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let sp: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let incidents = sp["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 2, "the Mailiz incident once");
+    let mailiz = &incidents[0];
+    assert_eq!(mailiz["status"], "resolved");
+    assert_eq!(mailiz["started_at"], "2020-12-10T00:00:00+01:00");
+    assert_eq!(mailiz["resolved_at"], "2020-12-13T00:00:00+01:00");
+    let updates = mailiz["incident_updates"].as_array().unwrap();
+    assert_eq!(updates.iter().map(|u| u["status"].as_str().unwrap()).collect::<Vec<_>>(), ["resolved", "identified"]);
+    assert!(updates.iter().all(|u| u["incident_id"] == mailiz["id"]));
+    assert_eq!(mailiz["shortlink"], format!("{base}/incidents/{}", mailiz["id"].as_str().unwrap()));
+    // The same in the other order, and as text.
+    assert_eq!(run(&["incident", "timeline", a, b, "--format", "statuspage", "--base-url", base]).stdout, out.stdout);
+    let text = String::from_utf8(run(&["incident", "timeline", a, b]).stdout).unwrap();
+    assert!(text.starts_with("2 incident(s)\n"), "{text}");
+    assert!(text.contains("2. avis du 14/12/2020 (clos) : Closed"), "{text}");
+    // A base URL that is not one, and stdin twice, are refused.
+    assert_eq!(run(&["incident", "timeline", a, "--base-url", "javascript:alert(1)"]).status.code(), Some(2));
+    assert_eq!(run(&["incident", "timeline", "-", "-"]).status.code(), Some(2));
 }
 
 #[test]
@@ -336,27 +366,20 @@ fn a_stalled_feed_signal_becomes_a_draft_incident() {
     // Across the crate boundary through JSON only.
     let json = serde_json::to_string(&signals[0]).unwrap();
     let s: mssante_incident::bridge::Signal = serde_json::from_str(&json).unwrap();
-    let i = mssante_incident::bridge::draft_incident(&s, "draft-1");
+    let i = mssante_incident::bridge::draft_incident(&s);
     let f = i.facts();
     assert!(f.services.contains(&mssante_incident::model::Service::BalFeed));
     assert_eq!(f.backlog.as_ref().unwrap().pending, signals[0].business_dates);
     assert_eq!(f.lifecycle.steps()[0].at.date_naive(), d(3));
     // The draft renders in a notice that parses back.
-    let notice = mssante_incident::Notice {
-        title: "Incidents MSSanté".into(),
-        date: d(8),
-        audiences: vec![mssante_incident::model::Audience::Operators],
-        incidents: vec![mssante_incident::Incident::new(
-            "2020-12-08-1",
-            i.label(),
-            i.title(),
-            i.heading(),
-            i.sections().to_vec(),
-            d(8),
-        )],
-        sender: "Service exploitation".into(),
-    };
-    let back = mssante_incident::parse::parse_notice(&notice.to_text(), Some(d(8))).unwrap();
+    let notice = mssante_incident::Notice::new(
+        "Incidents MSSanté",
+        d(8),
+        vec![mssante_incident::model::Audience::Operators],
+        vec![i],
+        "Service exploitation",
+    );
+    let back = mssante_incident::parse::parse_notice(&notice.to_text().unwrap(), Some(d(8))).unwrap();
     assert_eq!(back, notice);
 }
 

@@ -73,9 +73,12 @@ impl Page {
 /// A text without the control characters that XML 1.0 and iCalendar forbid
 /// (line breaks and tabs are kept; `U+FFFE`, `U+FFFF` go too).
 pub fn clean(s: &str) -> String {
-    s.chars()
-        .filter(|&c| !(c.is_control() && !matches!(c, '\n' | '\t' | '\r')) && c != '\u{fffe}' && c != '\u{ffff}')
-        .collect()
+    let kept = |c: char| match c {
+        '\n' | '\t' | '\r' => true,
+        '\u{fffe}' | '\u{ffff}' => false,
+        c => !c.is_control(),
+    };
+    s.chars().filter(|&c| kept(c)).collect()
 }
 
 /// The Statuspage status of a lifecycle state: `OnHold` (waiting on someone
