@@ -171,3 +171,23 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above: a paragraph ending with ` :` was cut after its
+/// first word even when the second line then started with `•`, which reads
+/// as a bullet (« ou » / « •Incident clos : »). The cut now skips such places.
+#[test]
+fn the_cut_of_a_title_like_paragraph_never_starts_a_bullet() {
+    let n = with_sections("x", vec![section("", vec![Block::Paragraph("ou •Incident clos :".into())])]);
+    assert_eq!(parse_notice(&n.to_text().unwrap(), Some(day())).unwrap(), n);
+}
+
+/// Found by the property above: an audience ending with « ou » merged with the
+/// separator that follows it (« … : ou ou opérateur MSSanté » splits after the
+/// first « ou »). The audience sentence is now read back before it is written.
+#[test]
+fn audiences_that_would_split_otherwise_are_refused() {
+    let mut n = with_sections("x", vec![]);
+    n.audiences = vec![Audience::Other("Incident clos : ou".into()), Audience::Operators];
+    let e = n.to_text().unwrap_err();
+    assert_eq!((e.code, e.place.as_str()), (IncidentCode::Unrenderable, "audiences"));
+}
