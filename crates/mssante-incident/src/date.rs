@@ -480,7 +480,10 @@ fn find_all_from(text: &str, may_start: fn(&str) -> bool) -> Vec<Found> {
     let mut i = 0;
     while i < text.len() {
         let at_word = i == 0 || !text[..i].chars().next_back().is_some_and(char::is_alphanumeric);
-        if at_word && may_start(&text[i..]) && let Ok((rest, w)) = when(&text[i..]) {
+        if at_word
+            && may_start(&text[i..])
+            && let Ok((rest, w)) = when(&text[i..])
+        {
             let end = text.len() - rest.len();
             // A match must end at a word boundary.
             if !rest.chars().next().is_some_and(char::is_alphanumeric) {
