@@ -395,8 +395,7 @@ impl Notice {
         sender: impl AsRef<str>,
     ) -> Notice {
         number_repeats(&mut incidents);
-        let title =
-            one_line(title.as_ref()).trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_owned();
+        let title = crate::wording::notice_title(&one_line(title.as_ref())).to_owned();
         let audiences = audiences
             .into_iter()
             .map(|a| match a {

@@ -19,7 +19,9 @@
 use crate::date::find_all;
 use crate::error::IncidentCode;
 use crate::model::{Block, Incident, Label, Notice, Section, is_line_break, number_repeats};
-use crate::wording::{APOLOGY, APOLOGY_START, CLOSING, GREETING, audiences_of, heading_of, section_title};
+use crate::wording::{
+    APOLOGY, APOLOGY_START, CLOSING, GREETING, audiences_of, heading_of, notice_title, section_title,
+};
 use chrono::NaiveDate;
 
 pub use crate::error::ParseError;
@@ -93,13 +95,13 @@ pub fn parse_notice(text: &str, date: Option<NaiveDate>) -> Result<Notice, Parse
     let paras = paragraphs(text);
     let mut it = paras.iter().peekable();
     let first = it.next().ok_or_else(|| err(1, IncidentCode::Empty, "empty text"))?;
-    let title = first.lines[0]
-        .strip_suffix(" :")
-        .or_else(|| first.lines[0].strip_suffix(':'))
-        .ok_or_else(|| err(first.line, IncidentCode::Title, "the first line must be a title ending with ' :'"))?
-        .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-        .trim_end()
-        .to_owned();
+    let title = notice_title(
+        first.lines[0]
+            .strip_suffix(" :")
+            .or_else(|| first.lines[0].strip_suffix(':'))
+            .ok_or_else(|| err(first.line, IncidentCode::Title, "the first line must be a title ending with ' :'"))?,
+    )
+    .to_owned();
     // Summary: the rest of the first paragraph and the paragraphs up to the greeting.
     // When the greeting comes before the first heading (a summary line, which
     // ends with its label, is not one), everything before it is the summary: a

@@ -26,7 +26,7 @@
 use crate::error::{IncidentCode, RenderError};
 use crate::model::{Audience, Block, Notice, is_line_break};
 pub use crate::wording::{APOLOGY, CLOSING, GREETING};
-use crate::wording::{APOLOGY_START, audiences_of, heading_of, section_title};
+use crate::wording::{APOLOGY_START, audiences_of, heading_of, notice_title, section_title};
 use std::fmt::Write as _;
 
 fn refuse(place: impl Into<String>, reason: impl Into<String>) -> RenderError {
@@ -69,8 +69,8 @@ fn opens_paragraph(place: &str, t: &str) -> Result<(), RenderError> {
 /// [`crate::parse::parse_notice`] reads the same notice back.
 pub fn check(n: &Notice) -> Result<(), RenderError> {
     single_line("title", &n.title)?;
-    if n.title.starts_with('\u{feff}') {
-        return Err(refuse("title", "a byte-order mark at its start is not text"));
+    if notice_title(&n.title) != n.title {
+        return Err(refuse("title", "a byte-order mark at its start would be read as the file's"));
     }
     if n.incidents.is_empty() {
         return Err(refuse("incidents", "a notice has at least one incident"));

@@ -49,3 +49,9 @@ pub(crate) fn audiences_of(sentence: &str) -> Vec<crate::model::Audience> {
     }
     names.into_iter().map(crate::model::Audience::from_text).collect()
 }
+
+/// A notice's title as the layout reads it: without the spaces and byte-order
+/// marks before it (a reader takes a leading one for the file's), nor spaces after.
+pub(crate) fn notice_title(s: &str) -> &str {
+    s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').trim_end()
+}
